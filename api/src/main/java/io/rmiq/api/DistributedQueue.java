@@ -1,0 +1,59 @@
+package io.rmiq.api;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * A named FIFO queue held by an rmiq server, seen from a client or from the JVM that embeds the
+ * server. Thread-safe: any number of threads may share one handle.
+ *
+ * <p>Items are any {@link java.io.Serializable} whose classes are on the allow list of both the
+ * server and the consumer. Blocking methods wait in bounded slices underneath, so a server that
+ * stops releases them with {@link ServerShutdownException}, and {@link Thread#interrupt()} ends the
+ * wait within one slice.
+ *
+ * <p>Remote failures surface as {@link RmiqException} subclasses: {@link ServerUnavailableException}
+ * when the server cannot be reached, {@link AuthenticationException} when it refuses the authkey,
+ * {@link PayloadRejectedException} when an item's class is not allowed.
+ *
+ * @param <E> the item type
+ */
+public interface DistributedQueue<E> {
+
+    /** The queue's name on the server. */
+    String name();
+
+    /** Appends an item, waiting as long as it takes for room in a bounded queue. */
+    void put(E item) throws InterruptedException;
+
+    /**
+     * Appends an item, waiting up to {@code timeout} for room.
+     *
+     * @return false if the queue stayed full for the whole timeout
+     */
+    boolean offer(E item, Duration timeout) throws InterruptedException;
+
+    /** Appends all items in order in as few calls as it can, waiting for room as {@link #put} does. */
+    void putAll(Collection<? extends E> items) throws InterruptedException;
+
+    /** Removes and returns the head, waiting as long as it takes for one. */
+    E get() throws InterruptedException;
+
+    /**
+     * Removes and returns the head, waiting up to {@code timeout} for one.
+     *
+     * @return the item, or null if none arrived in time
+     */
+    E poll(Duration timeout) throws InterruptedException;
+
+    /**
+     * Removes up to {@code max} items in one call, waiting up to {@code timeout} for the first.
+     *
+     * @return the items in queue order; empty if none arrived in time
+     */
+    List<E> take(int max, Duration timeout) throws InterruptedException;
+
+    /** Items waiting to be taken. */
+    int size();
+}

@@ -1,0 +1,14 @@
+package io.rmiq.api;
+
+import java.io.Serializable;
+
+/**
+ * A snapshot of one queue.
+ *
+ * @param name     the queue's name
+ * @param size     items waiting to be taken
+ * @param capacity the most items it holds before {@code put} blocks; {@link Integer#MAX_VALUE}
+ *                 when unbounded
+ */
+public record QueueStats(String name, int size, int capacity) implements Serializable {
+}

@@ -1,0 +1,98 @@
+package io.rmiq.transport;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.rmi.server.RMIClientSocketFactory;
+import java.util.Objects;
+
+/**
+ * Opens authenticated connections to one rmiq server instance. Serialized inside every stub, so its
+ * only state is the server's realm id: the key comes from the client-local {@link Keyring}.
+ *
+ * <p>Instances are equal when their realms are, which lets RMI share connections between all stubs of
+ * one server, and lets the server export everything on one port.
+ */
+public final class AuthClientSocketFactory implements RMIClientSocketFactory, Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final String BOOTSTRAP = "bootstrap-";
+
+    private final String realm;
+
+    private AuthClientSocketFactory(String realm) {
+        this.realm = Objects.requireNonNull(realm, "realm");
+    }
+
+    /** The factory a server puts in its stubs. */
+    public static AuthClientSocketFactory forRealm(byte[] realm) {
+        return new AuthClientSocketFactory(Keyring.hex(realm));
+    }
+
+    /**
+     * A factory for the first contact with a server whose realm is not known yet: its connections
+     * use {@code entry}, and teach the keyring the realm the server announces.
+     */
+    public static AuthClientSocketFactory bootstrap(Keyring.Entry entry) {
+        String id = BOOTSTRAP + Keyring.hex(Handshake.random(8));
+        Keyring.put(id, entry);
+        return new AuthClientSocketFactory(id);
+    }
+
+    /** Drops a bootstrap factory's entry once the stubs it fetched are in hand. */
+    public void release() {
+        if (realm.startsWith(BOOTSTRAP)) {
+            Keyring.forget(realm);
+        }
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+        String peer = host + ":" + port;
+        Keyring.Entry entry = Keyring.get(realm);
+        if (entry == null) {
+            throw new HandshakeException(HandshakeException.Reason.NO_KEY,
+                    "no authkey known for the rmiq server at " + peer
+                            + "; reach it through QueueClient.connect in this JVM");
+        }
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setKeepAlive(true);
+            socket.connect(new InetSocketAddress(host, port), entry.connectTimeoutMs());
+            socket.setSoTimeout(entry.handshakeTimeoutMs());
+            boolean bootstrap = realm.startsWith(BOOTSTRAP);
+            byte[] announced = Handshake.client(socket, r -> {
+                if (!bootstrap && !Keyring.hex(r).equals(realm)) {
+                    throw new HandshakeException(HandshakeException.Reason.RESTARTED,
+                            "the rmiq server at " + peer + " is not the instance this client was "
+                                    + "connected to (it restarted); connect again");
+                }
+                return entry.key();
+            }, peer);
+            if (bootstrap) {
+                Keyring.learn(Keyring.hex(announced), entry);
+            }
+            socket.setSoTimeout(entry.readTimeoutMs());
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AuthClientSocketFactory f && f.realm.equals(realm);
+    }
+
+    @Override
+    public int hashCode() {
+        return realm.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "AuthClientSocketFactory[" + realm + "]";
+    }
+}

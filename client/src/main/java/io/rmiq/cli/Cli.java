@@ -1,0 +1,208 @@
+package io.rmiq.cli;
+
+import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.QueueStats;
+import io.rmiq.api.RmiqException;
+import io.rmiq.client.QueueClient;
+import io.rmiq.demo.TaskMaster;
+import io.rmiq.demo.TaskWorker;
+import io.rmiq.serial.RmiqFilterFactory;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code java -jar client.jar COMMAND}: the command-line client and the master/worker demo. */
+@Command(name = "client.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        usageHelpAutoWidth = true,
+        description = "Talks to an rmiq server: puts and gets items, shows queues, runs the master/worker demo.",
+        subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Master.class, Cli.Worker.class,
+            CommandLine.HelpCommand.class})
+public final class Cli {
+
+    static final PrintStream OUT = System.out;
+
+    public static void main(String[] args) {
+        // First, before anything deserializes: the JDK accepts a filter factory only until then.
+        RmiqFilterFactory.install();
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "rmiq-client-logback.xml");
+        }
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns the exit code: 0 done, 1 failed, 2 called wrongly. */
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Cli());
+        cli.setParameterExceptionHandler((e, argv) -> {
+            System.err.println("client.jar: " + e.getMessage() + " (see --help)");
+            return CommandLine.ExitCode.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof Connection.UsageException || e instanceof IllegalArgumentException) {
+                System.err.println("client.jar: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+            if (e instanceof RmiqException || e instanceof IllegalStateException) {
+                System.err.println("client.jar: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    @Command(name = "put", description = "Puts each VALUE on QUEUE as one string item.")
+    static final class Put implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "VALUE") List<String> values;
+
+        @Override
+        public Integer call() throws Exception {
+            try (QueueClient client = connection.connect()) {
+                DistributedQueue<String> q = client.queue(queue);
+                q.putAll(values);
+                OUT.println("put " + values.size() + " item" + (values.size() == 1 ? "" : "s") + " on " + queue);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "get", description = "Takes items from QUEUE and prints one per line, in order.")
+    static final class Get implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Option(names = "--count", paramLabel = "N", description = "How many items to take (default: ${DEFAULT-VALUE}).")
+        int count = 1;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up after this long; exit 1 if fewer than N arrived (default: wait as long as it takes).")
+        Double timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            if (count < 1) {
+                throw new IllegalArgumentException("--count must be at least 1");
+            }
+            if (timeout != null && timeout < 0) {
+                throw new IllegalArgumentException("--timeout must not be negative");
+            }
+            try (QueueClient client = connection.connect()) {
+                DistributedQueue<Object> q = client.queue(queue);
+                long deadline = timeout == null ? 0 : System.nanoTime() + (long) (timeout * 1e9);
+                int got = 0;
+                while (got < count) {
+                    Duration wait = timeout == null ? Duration.ofDays(365)
+                            : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                    List<Object> items = q.take(count - got, wait);
+                    for (Object item : items) {
+                        OUT.println(render(item));
+                    }
+                    got += items.size();
+                    if (items.isEmpty() && timeout != null) {
+                        System.err.println("client.jar: timed out after " + timeout + " s with " + got + " of "
+                                + count + " items from " + queue);
+                        return 1;
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", description = "Lists the server's queues with their sizes.")
+    static final class Stats implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Option(names = "--json", description = "One JSON object instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try (QueueClient client = connection.connect()) {
+                List<QueueStats> stats = client.stats();
+                if (json) {
+                    StringBuilder s = new StringBuilder("{\"server\":\"").append(client.address()).append("\",\"queues\":[");
+                    for (int i = 0; i < stats.size(); i++) {
+                        QueueStats q = stats.get(i);
+                        s.append(i == 0 ? "" : ",").append("{\"name\":\"").append(q.name()).append("\",\"size\":")
+                                .append(q.size()).append(",\"capacity\":")
+                                .append(q.capacity() == Integer.MAX_VALUE ? "null" : String.valueOf(q.capacity())).append('}');
+                    }
+                    OUT.println(s.append("]}"));
+                } else {
+                    int width = Math.max(5, stats.stream().mapToInt(q -> q.name().length()).max().orElse(0));
+                    OUT.printf("%-" + width + "s %10s %10s%n", "QUEUE", "SIZE", "CAPACITY");
+                    for (QueueStats q : stats) {
+                        OUT.printf("%-" + width + "s %10d %10s%n", q.name(), q.size(),
+                                q.capacity() == Integer.MAX_VALUE ? "unbounded" : String.valueOf(q.capacity()));
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "master", description = "The demo master: puts N random integers on 'tasks', collects their squares from 'results', and exits 0 only if all N came back right.")
+    static final class Master implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Option(names = "--tasks", paramLabel = "N", description = "How many tasks (default: ${DEFAULT-VALUE}).")
+        int tasks = 10;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up when no result arrives for this long (default: ${DEFAULT-VALUE}).")
+        int timeout = 60;
+        @Option(names = "--quiet", description = "Print only the summary line.")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws Exception {
+            if (tasks < 1 || timeout < 1) {
+                throw new IllegalArgumentException("--tasks and --timeout must be at least 1");
+            }
+            try (QueueClient client = connection.connect()) {
+                return TaskMaster.run(client, tasks, Duration.ofSeconds(timeout), quiet, OUT) ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "worker", description = "The demo worker: takes integers from 'tasks' and puts [n, n*n] on 'results', until stopped.")
+    static final class Worker implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Option(names = "--work-ms", paramLabel = "MILLIS", description = "Simulated work per task (default: ${DEFAULT-VALUE}).")
+        long workMs;
+        @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Exit after this long without a task (default: run until stopped).")
+        Integer idleExit;
+
+        @Override
+        public Integer call() throws Exception {
+            if (workMs < 0 || (idleExit != null && idleExit < 1)) {
+                throw new IllegalArgumentException("--work-ms must not be negative and --idle-exit must be at least 1");
+            }
+            try (QueueClient client = connection.connect()) {
+                TaskWorker.run(client, workMs, idleExit == null ? null : Duration.ofSeconds(idleExit), OUT);
+            }
+            return 0;
+        }
+    }
+
+    static String render(Object item) {
+        if (item instanceof Object[] a) {
+            return Arrays.deepToString(a);
+        }
+        if (item != null && item.getClass().isArray()) {
+            return Arrays.deepToString(new Object[] {item}).replaceAll("^\\[|\\]$", "");
+        }
+        return String.valueOf(item);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Cli.class.getPackage().getImplementationVersion();
+            return new String[] {"rmiq client " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.rmiq.cli;
+
+import io.rmiq.client.QueueClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The connection options every command shares, with their environment-variable fallbacks. */
+final class Connection {
+
+    static final Path DEFAULT_KEY_FILE = Path.of("rmiq-data", "authkey");
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Server host (default: $RMIQ_HOST, else localhost).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Server port (default: $RMIQ_PORT, else 1099).")
+    Integer port;
+
+    @Option(names = "--authkey-file", paramLabel = "FILE", description = "File holding the authkey (default: $RMIQ_AUTHKEY, else $RMIQ_AUTHKEY_FILE, else ./rmiq-data/authkey).")
+    Path authkeyFile;
+
+    @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes this client may deserialize; repeatable.")
+    List<String> allow = new ArrayList<>();
+
+    static Map<String, String> env = System.getenv();
+
+    QueueClient connect() {
+        QueueClient.Builder b = QueueClient.builder(host(), port()).authkey(authkey());
+        allow.forEach(b::allow);
+        return b.connect();
+    }
+
+    String host() {
+        return host != null ? host : env.getOrDefault("RMIQ_HOST", "localhost");
+    }
+
+    int port() {
+        if (port != null) {
+            return port;
+        }
+        String p = env.get("RMIQ_PORT");
+        if (p == null || p.isBlank()) {
+            return 1099;
+        }
+        try {
+            return Integer.parseInt(p.strip());
+        } catch (NumberFormatException e) {
+            throw new UsageException("RMIQ_PORT is not a port number: '" + p + "'");
+        }
+    }
+
+    byte[] authkey() {
+        if (authkeyFile != null) {
+            return read(authkeyFile, "--authkey-file");
+        }
+        String key = env.get("RMIQ_AUTHKEY");
+        if (key != null && !key.isBlank()) {
+            return key.strip().getBytes(StandardCharsets.UTF_8);
+        }
+        String file = env.get("RMIQ_AUTHKEY_FILE");
+        if (file != null && !file.isBlank()) {
+            return read(Path.of(file.strip()), "RMIQ_AUTHKEY_FILE");
+        }
+        if (Files.isReadable(DEFAULT_KEY_FILE)) {
+            return read(DEFAULT_KEY_FILE, "the default key file");
+        }
+        throw new UsageException("no authkey: give --authkey-file FILE or set RMIQ_AUTHKEY or RMIQ_AUTHKEY_FILE "
+                + "(a server started without one stores its generated key in rmiq-data/authkey)");
+    }
+
+    private static byte[] read(Path file, String from) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (text.isEmpty()) {
+                throw new UsageException("authkey file " + file + " (" + from + ") is empty");
+            }
+            return text.getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot read authkey file " + file + " (" + from + "): " + e.getMessage());
+        }
+    }
+
+    /** A mistake in how the command was called: exit code 2. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.rmiq.client;
+
+import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.NoSuchQueueException;
+import io.rmiq.api.QueueStats;
+import io.rmiq.api.RemoteQueue;
+import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.internal.Failures;
+import io.rmiq.api.internal.QueueHandle;
+import io.rmiq.serial.AllowList;
+import io.rmiq.serial.ClassFilter;
+import io.rmiq.serial.PayloadCodec;
+import io.rmiq.serial.RmiqFilterFactory;
+import io.rmiq.serial.SerialLimits;
+import io.rmiq.transport.AuthClientSocketFactory;
+import io.rmiq.transport.Keyring;
+import java.nio.charset.StandardCharsets;
+import java.rmi.registry.LocateRegistry;
+import java.rmi.registry.Registry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to an rmiq server, and the way to its queues.
+ *
+ * <pre>{@code
+ * try (QueueClient client = QueueClient.connect("10.0.0.5", 1099, key)) {
+ *     DistributedQueue<Integer> tasks = client.queue("tasks");
+ *     tasks.put(42);
+ * }
+ * }</pre>
+ *
+ * <p>Every TCP connection it opens proves the authkey with a challenge-response before RMI sees the
+ * socket; the key never crosses the wire. Everything the server sends back is deserialized under an
+ * allow list (JDK values, rmiq's types and the patterns given to {@link Builder#allow}), without
+ * replacing the host JVM's own deserialization filter.
+ *
+ * <p>Thread-safe; share one client and its queue handles between threads.
+ */
+public final class QueueClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueClient.class);
+    private static final ClassFilter RESULTS = ClassFilter.clientCalls();
+    private static volatile boolean warnedFilter;
+
+    private final String peer;
+    private final RemoteQueueManager manager;
+    private final PayloadCodec codec;
+    private volatile boolean closed;
+
+    private QueueClient(String peer, RemoteQueueManager manager, PayloadCodec codec) {
+        this.peer = peer;
+        this.manager = manager;
+        this.codec = codec;
+    }
+
+    /**
+     * Connects with the default settings.
+     *
+     * @throws io.rmiq.api.AuthenticationException     if the server rejects the key, within seconds
+     * @throws io.rmiq.api.ServerUnavailableException  if the server cannot be reached
+     */
+    public static QueueClient connect(String host, int port, String authkey) {
+        return builder(host, port).authkey(authkey).connect();
+    }
+
+    /** As {@link #connect(String, int, String)}, with the key as bytes. */
+    public static QueueClient connect(String host, int port, byte[] authkey) {
+        return builder(host, port).authkey(authkey).connect();
+    }
+
+    /** Settings beyond host, port and key: allowed classes and timeouts. */
+    public static Builder builder(String host, int port) {
+        return new Builder(host, port);
+    }
+
+    /**
+     * A handle on the named queue.
+     *
+     * @throws NoSuchQueueException naming the queue and listing those the server has
+     */
+    public <E> DistributedQueue<E> queue(String name) {
+        RemoteQueue remote = call(() -> manager.queue(name));
+        return new QueueHandle<>(name, remote, codec, peer, RESULTS);
+    }
+
+    /** One snapshot per queue, sorted by name. */
+    public List<QueueStats> stats() {
+        return new ArrayList<>(call(manager::stats));
+    }
+
+    /** The server's {@code host:port}, as given to connect. */
+    public String address() {
+        return peer;
+    }
+
+    /** Marks the client closed; RMI closes its idle connections by itself shortly after. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private <T> T call(Callable<T> c) {
+        if (closed) {
+            throw new IllegalStateException("this QueueClient for " + peer + " is closed");
+        }
+        try {
+            return RmiqFilterFactory.during(RESULTS, c);
+        } catch (Exception e) {
+            throw Failures.translate(e, peer, RESULTS);
+        }
+    }
+
+    private static void installFilter() {
+        if (!RmiqFilterFactory.install() && !warnedFilter) {
+            warnedFilter = true;
+            log.warn("rmiq could not install its deserialization filter factory: this JVM had already "
+                    + "deserialized something or set a factory. Results from rmiq servers are filtered only "
+                    + "by the JVM-wide filter; start the JVM with "
+                    + "-Djdk.serialFilterFactory=io.rmiq.serial.RmiqFilterFactory to filter them.");
+        }
+    }
+
+    /** Collects connection settings. Not thread-safe. */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private byte[] authkey;
+        private final List<String> allow = new ArrayList<>();
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration handshakeTimeout = Duration.ofSeconds(5);
+        private Duration readTimeout = Duration.ofSeconds(30);
+
+        private Builder(String host, int port) {
+            this.host = Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1..65535, got " + port);
+            }
+            this.port = port;
+        }
+
+        /** The shared secret. Required. */
+        public Builder authkey(byte[] key) {
+            if (key == null || key.length == 0) {
+                throw new IllegalArgumentException("authkey must not be empty");
+            }
+            this.authkey = key.clone();
+            return this;
+        }
+
+        /** The shared secret, as UTF-8. Required. */
+        public Builder authkey(String key) {
+            return authkey(key == null ? null : key.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Allows payload classes matching a pattern (com.example.Point, com.example.*, com.example.**). */
+        public Builder allow(String pattern) {
+            allow.add(AllowList.validate(pattern));
+            return this;
+        }
+
+        /** How long opening a TCP connection may take. Default 5 seconds. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** How long the authkey handshake may take. Default 5 seconds. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long one call may wait for the server's answer. Default 30 seconds; it must exceed the
+         * long-poll slice of {@value QueueHandle#SLICE_MILLIS} ms.
+         */
+        public Builder readTimeout(Duration timeout) {
+            if (timeout.toMillis() <= QueueHandle.SLICE_MILLIS) {
+                throw new IllegalArgumentException("read timeout must exceed " + QueueHandle.SLICE_MILLIS + " ms");
+            }
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Connects and authenticates.
+         *
+         * @throws io.rmiq.api.AuthenticationException    if the server rejects the key
+         * @throws io.rmiq.api.ServerUnavailableException if the server cannot be reached in time
+         */
+        public QueueClient connect() {
+            if (authkey == null) {
+                throw new IllegalStateException("an authkey is required: call authkey(...)");
+            }
+            installFilter();
+            String peer = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            Keyring.Entry entry = new Keyring.Entry(authkey, (int) connectTimeout.toMillis(),
+                    (int) handshakeTimeout.toMillis(), (int) readTimeout.toMillis());
+            AuthClientSocketFactory bootstrap = AuthClientSocketFactory.bootstrap(entry);
+            try {
+                Registry registry = LocateRegistry.getRegistry(host, port, bootstrap);
+                RemoteQueueManager manager = RmiqFilterFactory.during(RESULTS,
+                        () -> (RemoteQueueManager) registry.lookup(RemoteQueueManager.BINDING));
+                log.debug("connected to rmiq server at {}", peer);
+                return new QueueClient(peer, manager, new PayloadCodec(AllowList.defaults().with(allow),
+                        SerialLimits.PAYLOAD));
+            } catch (Exception e) {
+                throw Failures.translate(e, peer, RESULTS);
+            } finally {
+                bootstrap.release();
+            }
+        }
+    }
+}

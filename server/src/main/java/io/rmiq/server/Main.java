@@ -1,0 +1,130 @@
+package io.rmiq.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar server.jar}: runs a {@link QueueServer} as a process until SIGTERM or Ctrl-C. */
+@Command(name = "server.jar", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Runs an rmiq queue server: an RMI registry and its queues on one authenticated TCP port.",
+            "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect.",
+            "The authkey comes from --authkey-file, else the RMIQ_AUTHKEY environment variable, else the",
+            "file 'authkey' in the data directory, which is generated (owner-only) when missing."})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "PORT", description = "TCP port for the registry, the queues and DGC; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = 1099;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on (default: all interfaces).")
+    String bind;
+
+    @Option(names = "--advertise-host", paramLabel = "HOST", description = "Host or address clients are told to connect to (default: the --bind address, else this machine's first non-loopback address).")
+    String advertiseHost;
+
+    @Option(names = "--authkey-file", paramLabel = "FILE", description = "File holding the shared authkey.")
+    Path authkeyFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for the server's files (default: ${DEFAULT-VALUE}).")
+    Path dataDir = Path.of("rmiq-data");
+
+    @Option(names = "--queue", paramLabel = "NAME[:CAPACITY]", description = "A queue to serve, optionally bounded; repeatable. 'tasks' and 'results' are always served, unbounded unless given here with a capacity.")
+    List<String> queues = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes allowed to deserialize: com.example.Point, com.example.* or com.example.**; repeatable.")
+    List<String> allow = new ArrayList<>();
+
+    public static void main(String[] args) {
+        // Before the first logger exists: the server jar's own logging setup, unless the user gave one.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "rmiq-server-logback.xml");
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, argv) -> {
+            System.err.println("server.jar: " + e.getMessage() + " (see --help)");
+            return CommandLine.ExitCode.USAGE;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        QueueServer.Builder builder = QueueServer.builder();
+        try {
+            builder.port(port).bind(bind).advertiseHost(advertiseHost);
+            builder.queue("tasks").queue("results");
+            for (String spec : queues) {
+                addQueue(builder, spec);
+            }
+            allow.forEach(builder::allow);
+            builder.authkey(authkey(log));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("server.jar: " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+        }
+        QueueServer server;
+        try {
+            server = builder.start();
+        } catch (IOException e) {
+            System.err.println("server.jar: " + e.getMessage());
+            log.error("could not start: {}", e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "rmiq-shutdown"));
+        System.out.println("rmiq listening on " + server.address());
+        System.out.flush();
+        while (!server.awaitTermination(java.time.Duration.ofDays(1))) {
+            // runs until the shutdown hook closes the server
+        }
+        return 0;
+    }
+
+    private static void addQueue(QueueServer.Builder builder, String spec) {
+        int colon = spec.lastIndexOf(':');
+        if (colon < 0) {
+            builder.queue(spec);
+            return;
+        }
+        String name = spec.substring(0, colon);
+        try {
+            builder.queue(name, Integer.parseInt(spec.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad --queue '" + spec + "': the capacity after ':' must be a whole number");
+        }
+    }
+
+    private byte[] authkey(Logger log) throws IOException {
+        if (authkeyFile != null) {
+            byte[] key = Authkeys.read(authkeyFile);
+            log.info("authkey: read from {}", authkeyFile.toAbsolutePath());
+            return key;
+        }
+        String env = System.getenv("RMIQ_AUTHKEY");
+        if (env != null && !env.isBlank()) {
+            log.info("authkey: from the RMIQ_AUTHKEY environment variable");
+            return env.strip().getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] key = Authkeys.storedOrGenerated(dataDir);
+        log.info("authkey: stored in {} (owner-only); give clients a copy with --authkey-file",
+                dataDir.resolve(Authkeys.FILE_NAME).toAbsolutePath());
+        return key;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"rmiq server " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
