@@ -49,8 +49,6 @@ public final class PayloadCodec {
             out.writeObject(item);
         } catch (NotSerializableException e) {
             throw new PayloadRejectedException("class " + e.getMessage() + " is not Serializable");
-        } catch (InvalidClassException e) {
-            throw new PayloadRejectedException(e.getMessage() + allowHint());
         } catch (IOException e) {
             throw new PayloadRejectedException("cannot serialize " + item.getClass().getName() + ": " + e, e);
         }
@@ -105,9 +103,11 @@ public final class PayloadCodec {
             }
         }
 
-        private void check(String name) throws InvalidClassException {
+        // Unchecked on purpose: ObjectOutputStream answers an IOException by serializing the exception
+        // itself into the stream, whose class would then be the one reported.
+        private void check(String name) {
             if (!allow.allows(name)) {
-                throw new InvalidClassException("class " + name + " is not on the allow list");
+                throw new PayloadRejectedException("class " + name + " is not on the allow list" + allowHint());
             }
         }
     }

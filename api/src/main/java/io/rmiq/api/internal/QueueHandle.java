@@ -99,7 +99,12 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
     @Override
     public int size() {
-        return call(remote::size);
+        try {
+            return call(remote::size);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failures.translate(e, peer);
+        }
     }
 
     /** Offers the items until all are in or the deadline passes; returns how many went in. */
@@ -160,11 +165,17 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         }
     }
 
-    private <T> T call(Callable<T> c) {
+    private <T> T call(Callable<T> c) throws InterruptedException {
         try {
             return resultFilter == null ? c.call() : RmiqFilterFactory.during(resultFilter, c);
         } catch (RemoteException | RuntimeException e) {
+            if (Thread.interrupted()) {
+                // In process, the queue engine saw this thread's own interrupt.
+                throw new InterruptedException();
+            }
             throw Failures.translate(e, peer, resultFilter);
+        } catch (InterruptedException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
