@@ -184,6 +184,7 @@ public final class QueueServer implements AutoCloseable {
         }
         log.info("rmiq server on port {} shutting down", port);
         queues.values().forEach(LocalQueue::close);
+        drain();
         unexportAll(registry);
         socketFactory.shutdown();
         terminated.countDown();
@@ -193,6 +194,26 @@ public final class QueueServer implements AutoCloseable {
     /** Waits until {@link #close()} has finished. */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Lets the calls that closing the queues has just released send their answers: RMI refuses a
+     * gentle unexport while a call is still dispatching or writing its result.
+     */
+    private void drain() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        for (Remote r : exported) {
+            try {
+                while (!UnicastRemoteObject.unexportObject(r, false) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+            } catch (NoSuchObjectException e) {
+                // already gone
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void unexportAll(Registry reg) {
@@ -206,7 +227,7 @@ public final class QueueServer implements AutoCloseable {
 
     private static void unexport(Remote r) {
         try {
-            // Forced: callers still waiting were already released by LocalQueue.close().
+            // Forced: whatever drain() could not finish in time is cut off.
             UnicastRemoteObject.unexportObject(r, true);
         } catch (NoSuchObjectException e) {
             // already gone
