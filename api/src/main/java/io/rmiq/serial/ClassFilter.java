@@ -37,7 +37,7 @@ public final class ClassFilter implements ObjectInputFilter {
     }
 
     private static final List<String> THROWABLE_PACKAGES =
-            List.of("java.lang.", "java.io.", "java.net.", "java.rmi.", "java.util.", "io.rmiq.");
+            List.of("java.lang.", "java.io.", "java.net.", "java.rmi.", "java.util.", "io.rmiq.api.");
 
     /**
      * What may cross in the results of an rmiq call, as a client sees them: the server-call types,
@@ -45,7 +45,8 @@ public final class ClassFilter implements ObjectInputFilter {
      */
     public static ClassFilter clientCalls() {
         AllowList allow = AllowList.defaults().with(List.of(
-                "java.rmi.**", "java.lang.reflect.Proxy", "java.lang.StackTraceElement", "io.rmiq.**"));
+                "java.rmi.**", "java.lang.reflect.Proxy", "java.lang.StackTraceElement",
+                "io.rmiq.transport.AuthClientSocketFactory"));
         return new ClassFilter(c -> allow.allows(c.getName())
                 || (Throwable.class.isAssignableFrom(c) && inPackages(c.getName())), SerialLimits.CALL);
     }

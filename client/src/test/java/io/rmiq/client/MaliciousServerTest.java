@@ -1,0 +1,100 @@
+package io.rmiq.client;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rmiq.api.PayloadRejectedException;
+import io.rmiq.api.QueueStats;
+import io.rmiq.api.RemoteQueue;
+import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.serial.RmiqFilterFactory;
+import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.transport.AuthClientSocketFactory;
+import io.rmiq.transport.Handshake;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.rmi.registry.LocateRegistry;
+import java.rmi.registry.Registry;
+import java.rmi.server.UnicastRemoteObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A server that knows the key but sends back an object of a class the client does not allow: the
+ * client refuses it before its readObject runs.
+ */
+class MaliciousServerTest {
+
+    static final String KEY = "malicious-server-test-key";
+
+    /** Would leave a mark if deserialized. */
+    static final class Tripwire implements Serializable {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean TRIPPED = new AtomicBoolean();
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            TRIPPED.set(true);
+        }
+    }
+
+    /** Answers stats() with a list holding a tripwire. */
+    static final class EvilManager implements RemoteQueueManager {
+        @Override
+        public RemoteQueue queue(String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public List<QueueStats> stats() {
+            List list = new ArrayList<>();
+            list.add(new Tripwire());
+            return list;
+        }
+    }
+
+    Registry registry;
+    EvilManager manager;
+    AuthServerSocketFactory ssf;
+    int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        Tripwire.TRIPPED.set(false);
+        System.setProperty("java.rmi.server.hostname", "127.0.0.1");
+        byte[] realm = Handshake.random(Handshake.REALM);
+        ssf = new AuthServerSocketFactory(InetAddress.getLoopbackAddress(), KEY.getBytes(StandardCharsets.UTF_8),
+                realm, 2_000);
+        AuthClientSocketFactory csf = AuthClientSocketFactory.forRealm(realm);
+        registry = LocateRegistry.createRegistry(0, csf, ssf);
+        port = ssf.localPort();
+        manager = new EvilManager();
+        registry.rebind(RemoteQueueManager.BINDING, UnicastRemoteObject.exportObject(manager, port, csf, ssf));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        UnicastRemoteObject.unexportObject(manager, true);
+        UnicastRemoteObject.unexportObject(registry, true);
+        ssf.shutdown();
+    }
+
+    @Test
+    void resultOfAClassOffTheList_isRefused_beforeItsReadObjectRuns() {
+        try (QueueClient client = QueueClient.connect("127.0.0.1", port, KEY)) {
+            assertTrue(RmiqFilterFactory.installed(), "the client filter factory should be in place");
+            PayloadRejectedException e = assertThrows(PayloadRejectedException.class, client::stats);
+            assertTrue(e.getMessage().contains("io.rmiq.client.MaliciousServerTest$Tripwire"), e.getMessage());
+        }
+        assertFalse(Tripwire.TRIPPED.get(), "the client deserialized a class the server should not send");
+    }
+}
