@@ -1,8 +1,8 @@
 package io.rmiq.cli;
 
 import io.rmiq.client.QueueClient;
+import io.rmiq.transport.Authkeys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class Connection {
     @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes this client may deserialize; repeatable.")
     List<String> allow = new ArrayList<>();
 
-    static Map<String, String> env = System.getenv();
+    private static final Map<String, String> env = System.getenv();
 
     QueueClient connect() {
         QueueClient.Builder b = QueueClient.builder(host(), port()).authkey(authkey());
@@ -60,7 +60,7 @@ final class Connection {
         }
         String key = env.get("RMIQ_AUTHKEY");
         if (key != null && !key.isBlank()) {
-            return key.strip().getBytes(StandardCharsets.UTF_8);
+            return Authkeys.fromText(key);
         }
         String file = env.get("RMIQ_AUTHKEY_FILE");
         if (file != null && !file.isBlank()) {
@@ -75,13 +75,9 @@ final class Connection {
 
     private static byte[] read(Path file, String from) {
         try {
-            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (text.isEmpty()) {
-                throw new UsageException("authkey file " + file + " (" + from + ") is empty");
-            }
-            return text.getBytes(StandardCharsets.UTF_8);
+            return Authkeys.readFile(file);
         } catch (IOException e) {
-            throw new UsageException("cannot read authkey file " + file + " (" + from + "): " + e.getMessage());
+            throw new UsageException("cannot use the authkey file given by " + from + ": " + e.getMessage());
         }
     }
 

@@ -32,7 +32,6 @@ import java.rmi.registry.LocateRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,17 +44,6 @@ class SecurityTest {
     QueueServer server;
     final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     final Logger transportLog = (Logger) LoggerFactory.getLogger(AuthServerSocketFactory.class);
-
-    /** A class whose deserialization would leave a mark. */
-    static final class Tripwire implements Serializable {
-        private static final long serialVersionUID = 1L;
-        static final AtomicBoolean TRIPPED = new AtomicBoolean();
-
-        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            TRIPPED.set(true);
-        }
-    }
 
     /** A user class the server does not allow unless told to. */
     record Point(int x, int y) implements Serializable {
@@ -166,7 +154,7 @@ class SecurityTest {
                 .lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
                 () -> raw.offer(new byte[][] {serialize(List.of(1, new Tripwire()))}, 0));
-        assertTrue(e.getMessage().contains("io.rmiq.client.SecurityTest$Tripwire"), e.getMessage());
+        assertTrue(e.getMessage().contains("io.rmiq.client.Tripwire"), e.getMessage());
         assertEquals(0, raw.size());
         assertFalse(Tripwire.TRIPPED.get());
     }

@@ -1,7 +1,7 @@
 package io.rmiq.server;
 
+import io.rmiq.transport.Authkeys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,18 +105,18 @@ public final class Main implements Callable<Integer> {
 
     private byte[] authkey(Logger log) throws IOException {
         if (authkeyFile != null) {
-            byte[] key = Authkeys.read(authkeyFile);
+            byte[] key = Authkeys.readFile(authkeyFile);
             log.info("authkey: read from {}", authkeyFile.toAbsolutePath());
             return key;
         }
         String env = System.getenv("RMIQ_AUTHKEY");
         if (env != null && !env.isBlank()) {
             log.info("authkey: from the RMIQ_AUTHKEY environment variable");
-            return env.strip().getBytes(StandardCharsets.UTF_8);
+            return Authkeys.fromText(env);
         }
-        byte[] key = Authkeys.storedOrGenerated(dataDir);
+        byte[] key = GeneratedKey.storedOrGenerated(dataDir);
         log.info("authkey: stored in {} (owner-only); give clients a copy with --authkey-file",
-                dataDir.resolve(Authkeys.FILE_NAME).toAbsolutePath());
+                dataDir.resolve(GeneratedKey.FILE_NAME).toAbsolutePath());
         return key;
     }
 

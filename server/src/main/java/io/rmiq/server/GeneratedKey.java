@@ -9,24 +9,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 
-/** Where the server's authkey comes from: a file, the environment, or one generated and stored. */
-final class Authkeys {
+/** The server's generated authkey: made once, stored owner-only in the data directory. */
+final class GeneratedKey {
 
     static final String FILE_NAME = "authkey";
 
-    private Authkeys() {
+    private GeneratedKey() {
     }
 
-    /**
-     * Reads a key file. The key is the file's text without surrounding white space, so that an editor's
-     * trailing newline does not change it.
-     */
     static byte[] read(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-        if (text.isEmpty()) {
-            throw new IOException("authkey file " + file + " is empty");
-        }
-        return text.getBytes(StandardCharsets.UTF_8);
+        return io.rmiq.transport.Authkeys.readFile(file);
     }
 
     /**
