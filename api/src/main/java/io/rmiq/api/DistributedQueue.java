@@ -8,6 +8,10 @@ import java.util.List;
  * A named FIFO queue held by an rmiq server, seen from a client or from the JVM that embeds the
  * server. Thread-safe: any number of threads may share one handle.
  *
+ * <p>Two ways to consume: {@link #get}, {@link #poll} and {@link #take} remove items for good, as
+ * Python's queue does (at-most-once: an item taken by a consumer that then dies is lost);
+ * {@link #receive} leases them, and a task whose consumer dies or gives up comes back (at-least-once).
+ *
  * <p>Items are any {@link java.io.Serializable} whose classes are on the allow list of both the
  * server and the consumer. Blocking methods wait in bounded slices underneath, so a server that
  * stops releases them with {@link ServerShutdownException}, and {@link Thread#interrupt()} ends the
@@ -54,6 +58,29 @@ public interface DistributedQueue<E> {
      */
     List<E> take(int max, Duration timeout) throws InterruptedException;
 
-    /** Items waiting to be taken. */
+    /**
+     * Leases up to {@code max} tasks, waiting up to {@code timeout} for the first: the at-least-once
+     * way to consume. Each must be {@link Delivery#ack() acked} once handled, or it comes back.
+     * A task this consumer cannot deserialize is given back with the reason and skipped.
+     *
+     * @return the deliveries in queue order; empty if none arrived in time
+     */
+    List<Delivery<E>> receive(int max, Duration timeout) throws InterruptedException;
+
+    /**
+     * Acks many deliveries of this queue in one call.
+     *
+     * @return how many were still leased to this client
+     */
+    int ack(Collection<? extends Delivery<E>> deliveries);
+
+    /**
+     * Renews the leases of many deliveries of this queue in one call.
+     *
+     * @return how many were still leased to this client
+     */
+    int extend(Collection<? extends Delivery<E>> deliveries);
+
+    /** Items waiting to be taken (not counting those leased and not yet acked). */
     int size();
 }

@@ -11,6 +11,9 @@ import java.rmi.RemoteException;
  * classes against the allow list without loading them and stores the bytes, and the consumer
  * deserializes them under its own allow list. Every wait is bounded by the server (a long-poll), so
  * no server thread blocks forever and the caller loops for longer waits.
+ *
+ * <p>Leases belong to a session ({@link RemoteQueueManager#openSession}): when the session ends or
+ * stops sending heartbeats, its leases end and their tasks go back to the queue.
  */
 public interface RemoteQueue extends Remote {
 
@@ -19,6 +22,7 @@ public interface RemoteQueue extends Remote {
 
     /**
      * Appends items in order, waiting up to {@code timeoutMillis} (capped by the server) for room.
+     * Items are in the journal before the call returns.
      *
      * @return how many of the leading items were accepted; fewer than {@code items.length} only when
      *         the queue stayed full until the timeout
@@ -28,13 +32,41 @@ public interface RemoteQueue extends Remote {
     int offer(byte[][] items, long timeoutMillis) throws RemoteException;
 
     /**
-     * Removes up to {@code max} items, waiting up to {@code timeoutMillis} (capped by the server) for
-     * the first one.
+     * Removes up to {@code max} items for good (at-most-once), waiting up to {@code timeoutMillis}
+     * (capped by the server) for the first one.
      *
      * @return the items in queue order; empty when none arrived in time
      * @throws ServerShutdownException if the server is stopping
      */
     byte[][] poll(int max, long timeoutMillis) throws RemoteException;
+
+    /**
+     * Leases up to {@code max} items to {@code session}, waiting up to {@code timeoutMillis} (capped
+     * by the server) for the first one.
+     *
+     * @return the leased items in queue order; empty when none arrived in time
+     */
+    LeasedItem[] receive(int max, long timeoutMillis, long session) throws RemoteException;
+
+    /**
+     * Finishes leased tasks. A lease is named by task id and attempt, so that a consumer whose lease
+     * ran out cannot finish the task's next delivery by mistake.
+     *
+     * @return for each lease, whether {@code session} still held it (false: the task may have been
+     *         delivered again)
+     */
+    boolean[] ack(long[] ids, int[] attempts, long session) throws RemoteException;
+
+    /** Gives a leased task back, at the head of the queue or after {@code delayMillis}. */
+    void nack(long id, int attempt, String reason, long delayMillis, long session) throws RemoteException;
+
+    /**
+     * Renews leases for the queue's lease time.
+     *
+     * @return for each lease, the new deadline in epoch milliseconds, or 0 if {@code session} no
+     *         longer held it
+     */
+    long[] extend(long[] ids, int[] attempts, long session) throws RemoteException;
 
     /** Items waiting to be taken. */
     int size() throws RemoteException;

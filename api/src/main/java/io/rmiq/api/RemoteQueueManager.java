@@ -19,4 +19,32 @@ public interface RemoteQueueManager extends Remote {
 
     /** One snapshot per queue, sorted by name. */
     List<QueueStats> stats() throws RemoteException;
+
+    /**
+     * Starts a session, which leases belong to. It ends when closed, or when no heartbeat arrives
+     * for {@link #sessionTimeoutMillis()}; its leased tasks then go back to their queues.
+     *
+     * @param description who is asking, for operators (e.g. "worker on host-3")
+     */
+    long openSession(String description) throws RemoteException;
+
+    /** How long a session lives without a heartbeat. */
+    long sessionTimeoutMillis() throws RemoteException;
+
+    /**
+     * Keeps a session alive.
+     *
+     * @return false if the server no longer knows it (it expired or the server restarted)
+     */
+    boolean heartbeat(long session) throws RemoteException;
+
+    /** Ends a session at once; its leased tasks go back to their queues. */
+    void closeSession(long session) throws RemoteException;
+
+    /**
+     * Moves up to {@code max} dead letters of {@code queue} back onto it, as new tasks.
+     *
+     * @return how many moved
+     */
+    int requeueDead(String queue, int max) throws RemoteException;
 }

@@ -130,15 +130,15 @@ public final class Cli {
                     for (int i = 0; i < stats.size(); i++) {
                         QueueStats q = stats.get(i);
                         s.append(i == 0 ? "" : ",").append("{\"name\":\"").append(q.name()).append("\",\"size\":")
-                                .append(q.size()).append(",\"capacity\":")
+                                .append(q.size()).append(",\"in_flight\":").append(q.inFlight()).append(",\"capacity\":")
                                 .append(q.capacity() == Integer.MAX_VALUE ? "null" : String.valueOf(q.capacity())).append('}');
                     }
                     OUT.println(s.append("]}"));
                 } else {
                     int width = Math.max(5, stats.stream().mapToInt(q -> q.name().length()).max().orElse(0));
-                    OUT.printf("%-" + width + "s %10s %10s%n", "QUEUE", "SIZE", "CAPACITY");
+                    OUT.printf("%-" + width + "s %10s %10s %10s%n", "QUEUE", "SIZE", "IN-FLIGHT", "CAPACITY");
                     for (QueueStats q : stats) {
-                        OUT.printf("%-" + width + "s %10d %10s%n", q.name(), q.size(),
+                        OUT.printf("%-" + width + "s %10d %10d %10s%n", q.name(), q.size(), q.inFlight(),
                                 q.capacity() == Integer.MAX_VALUE ? "unbounded" : String.valueOf(q.capacity()));
                     }
                 }

@@ -51,12 +51,24 @@ public final class QueueClient implements AutoCloseable {
     private final String peer;
     private final RemoteQueueManager manager;
     private final PayloadCodec codec;
+    private final SessionKeeper session;
     private volatile boolean closed;
 
     private QueueClient(String peer, RemoteQueueManager manager, PayloadCodec codec) {
         this.peer = peer;
         this.manager = manager;
         this.codec = codec;
+        this.session = new SessionKeeper(this, manager, describeThisProcess());
+    }
+
+    private static String describeThisProcess() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown host";
+        }
+        return "pid " + ProcessHandle.current().pid() + " on " + host;
     }
 
     /**
@@ -86,7 +98,17 @@ public final class QueueClient implements AutoCloseable {
      */
     public <E> DistributedQueue<E> queue(String name) {
         RemoteQueue remote = call(() -> manager.queue(name));
-        return new QueueHandle<>(name, remote, codec, peer, RESULTS);
+        return new QueueHandle<>(name, remote, codec, peer, RESULTS, session);
+    }
+
+    /**
+     * Moves up to {@code max} dead letters of {@code queue} back onto it as fresh tasks.
+     *
+     * @return how many moved
+     * @throws NoSuchQueueException if there is no such queue (name the queue, not its .dead queue)
+     */
+    public int requeueDead(String queue, int max) {
+        return call(() -> manager.requeueDead(queue, max));
     }
 
     /** One snapshot per queue, sorted by name. */
@@ -99,13 +121,20 @@ public final class QueueClient implements AutoCloseable {
         return peer;
     }
 
-    /** Marks the client closed; RMI closes its idle connections by itself shortly after. */
+    /**
+     * Ends this client's session, so tasks it received and did not ack go back to their queues at
+     * once. RMI closes its idle connections by itself shortly after.
+     */
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            session.close();
+            closed = true;
+        }
     }
 
-    private <T> T call(Callable<T> c) {
+    /** Calls the server with rmiq's result filter, translating failures. */
+    <T> T call(Callable<T> c) {
         if (closed) {
             throw new IllegalStateException("this QueueClient for " + peer + " is closed");
         }

@@ -81,12 +81,12 @@ class DemoProcessIT {
 
         Proc stats = client(server, "stats");
         assertEquals(0, stats.awaitExit(LONG), stats.all());
-        assertTrue(stats.out.stream().anyMatch(l -> l.matches("jobs\\s+3\\s+5")), stats.all());
-        assertTrue(stats.out.stream().anyMatch(l -> l.matches("tasks\\s+0\\s+unbounded")), stats.all());
+        assertTrue(stats.out.stream().anyMatch(l -> l.matches("jobs\\s+3\\s+0\\s+5")), stats.all());
+        assertTrue(stats.out.stream().anyMatch(l -> l.matches("tasks\\s+0\\s+0\\s+unbounded")), stats.all());
 
         Proc json = client(server, "stats", "--json");
         assertEquals(0, json.awaitExit(LONG), json.all());
-        assertTrue(json.out.get(0).contains("{\"name\":\"jobs\",\"size\":3,\"capacity\":5}"), json.all());
+        assertTrue(json.out.get(0).contains("{\"name\":\"jobs\",\"size\":3,\"in_flight\":0,\"capacity\":5}"), json.all());
 
         Proc get = client(server, "get", "jobs", "--count", "3", "--timeout", "10");
         assertEquals(0, get.awaitExit(LONG), get.all());

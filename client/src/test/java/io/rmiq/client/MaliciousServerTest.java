@@ -39,6 +39,30 @@ class MaliciousServerTest {
         }
 
         @Override
+        public long openSession(String description) {
+            return 1;
+        }
+
+        @Override
+        public long sessionTimeoutMillis() {
+            return 10_000;
+        }
+
+        @Override
+        public boolean heartbeat(long session) {
+            return true;
+        }
+
+        @Override
+        public void closeSession(long session) {
+        }
+
+        @Override
+        public int requeueDead(String queue, int max) {
+            return 0;
+        }
+
+        @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public List<QueueStats> stats() {
             List list = new ArrayList<>();

@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rmiq.api.DeadLetter;
+import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.QueueStats;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.ServerShutdownException;
 import io.rmiq.server.QueueServer;
+import io.rmiq.server.queue.QueueConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -43,7 +47,9 @@ abstract class QueueContractTest {
     @BeforeEach
     void startServer() throws Exception {
         server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
-                .queue("tasks").queue("results").queue("small", 2).start();
+                .queue("tasks").queue("results").queue("small", 2)
+                .queue(new QueueConfig("short", Integer.MAX_VALUE, 300, 5))
+                .queue(new QueueConfig("flaky", Integer.MAX_VALUE, 30_000, 2)).start();
     }
 
     @AfterEach
@@ -244,7 +250,100 @@ abstract class QueueContractTest {
     @Test
     void queue_withUnknownName_namesItAndListsTheOthers() {
         NoSuchQueueException e = assertThrows(NoSuchQueueException.class, () -> queue("nope"));
-        assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("results, small, tasks"), e.getMessage());
-        assertEquals(List.of("results", "small", "tasks"), e.existing());
+        assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("results, results.dead"),
+                e.getMessage());
+        assertEquals(List.of("flaky", "flaky.dead", "results", "results.dead", "short", "short.dead", "small",
+                "small.dead", "tasks", "tasks.dead"), e.existing());
+    }
+
+    @Test
+    void receive_thenAck_finishesTheTask() throws Exception {
+        DistributedQueue<String> q = queue("tasks");
+        q.put("job");
+        List<Delivery<String>> got = q.receive(10, Duration.ofSeconds(1));
+        assertEquals(1, got.size());
+        Delivery<String> d = got.get(0);
+        assertEquals("job", d.payload());
+        assertEquals(1, d.attempt());
+        assertTrue(d.leaseDeadline().isAfter(java.time.Instant.now()));
+        assertEquals(0, q.size());
+        assertEquals(1, stats("tasks").inFlight());
+        assertTrue(d.ack());
+        assertEquals(0, stats("tasks").inFlight());
+        assertFalse(d.ack(), "a second ack finds no lease");
+        assertTrue(q.receive(1, Duration.ofMillis(100)).isEmpty());
+    }
+
+    @Test
+    void leaseThatRunsOut_bringsTheTaskBackWithTheNextAttempt() throws Exception {
+        DistributedQueue<String> q = queue("short");
+        q.put("slow job");
+        Delivery<String> first = q.receive(1, Duration.ofSeconds(1)).get(0);
+        List<Delivery<String>> again = q.receive(1, Duration.ofSeconds(10));
+        assertEquals(1, again.size());
+        assertEquals(first.id(), again.get(0).id());
+        assertEquals(2, again.get(0).attempt());
+        assertFalse(first.ack(), "the first lease is gone");
+        assertTrue(again.get(0).ack());
+    }
+
+    @Test
+    void extend_keepsTheLeaseAlivePastItsTime() throws Exception {
+        DistributedQueue<String> q = queue("short");
+        q.put("long job");
+        Delivery<String> d = q.receive(1, Duration.ofSeconds(1)).get(0);
+        for (int i = 0; i < 5; i++) {
+            await().pollDelay(Duration.ofMillis(150)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            assertTrue(d.extend());
+        }
+        assertEquals(0, q.size(), "never redelivered while extended");
+        assertEquals(1, q.ack(List.of(d)));
+    }
+
+    @Test
+    void nack_givesTheTaskBackAtTheHead_orAfterADelay() throws Exception {
+        DistributedQueue<String> q = queue("tasks");
+        q.putAll(List.of("a", "b"));
+        Delivery<String> a = q.receive(1, Duration.ofSeconds(1)).get(0);
+        a.nack("not now");
+        Delivery<String> again = q.receive(1, Duration.ofSeconds(1)).get(0);
+        assertEquals("a", again.payload());
+        assertEquals(2, again.attempt());
+        again.nack("later", Duration.ofMillis(500));
+        assertEquals("b", q.receive(1, Duration.ofSeconds(1)).get(0).payload());
+        long start = System.nanoTime();
+        Delivery<String> late = q.receive(1, Duration.ofSeconds(5)).get(0);
+        assertEquals("a", late.payload());
+        assertTrue((System.nanoTime() - start) / 1_000_000 >= 300, "the delay was honoured");
+    }
+
+    @Test
+    void taskThatKeepsFailing_movesToTheDeadLetterQueue_withTheReason() throws Exception {
+        DistributedQueue<Integer> q = queue("flaky");
+        q.put(13);
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            Delivery<Integer> d = q.receive(1, Duration.ofSeconds(1)).get(0);
+            assertEquals(attempt, d.attempt());
+            d.nack("boom " + attempt);
+        }
+        assertTrue(q.receive(1, Duration.ofMillis(200)).isEmpty());
+        DistributedQueue<DeadLetter> dead = queue("flaky.dead");
+        DeadLetter letter = dead.poll(Duration.ofSeconds(2));
+        assertEquals("flaky", letter.queue());
+        assertEquals(2, letter.attempts());
+        assertEquals("boom 2", letter.reason());
+    }
+
+    @Test
+    void itemsTakenForGood_andLeased_shareOneQueueInOrder() throws Exception {
+        DistributedQueue<Integer> q = queue("tasks");
+        q.putAll(List.of(1, 2, 3));
+        assertEquals(1, q.get());
+        assertEquals(2, q.receive(1, Duration.ZERO).get(0).payload());
+        assertEquals(3, q.get());
+    }
+
+    QueueStats stats(String name) {
+        return server.stats().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,7 @@
 package io.rmiq.server;
 
+import io.rmiq.server.journal.FileJournal;
+import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.transport.Authkeys;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,8 +39,20 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for the server's files (default: ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("rmiq-data");
 
-    @Option(names = "--queue", paramLabel = "NAME[:CAPACITY]", description = "A queue to serve, optionally bounded; repeatable. 'tasks' and 'results' are always served, unbounded unless given here with a capacity.")
+    @Option(names = "--queue", paramLabel = "NAME[:CAPACITY][,lease=SECONDS][,max-attempts=N]", description = "A queue to serve, optionally bounded, with its own lease time and attempts; repeatable. 'tasks' and 'results' are always served, unbounded unless given here. Each queue NAME also gets its dead-letter queue NAME.dead.")
     List<String> queues = new ArrayList<>();
+
+    @Option(names = "--lease", paramLabel = "SECONDS", description = "How long a received task stays invisible without an ack or an extension, for queues that do not say (default: ${DEFAULT-VALUE}).")
+    double leaseSeconds = QueueConfig.DEFAULT_LEASE_MILLIS / 1000.0;
+
+    @Option(names = "--max-attempts", paramLabel = "N", description = "Deliveries before a task moves to NAME.dead, for queues that do not say (default: ${DEFAULT-VALUE}).")
+    int maxAttempts = QueueConfig.DEFAULT_MAX_ATTEMPTS;
+
+    @Option(names = "--fsync", paramLabel = "always|interval|never", description = "When the journal reaches the disk: before each put returns (always, with group commit), at least every 100 ms (interval), or when the OS decides (never). Every policy writes a put to the journal file before it returns, so it survives kill -9 (default: ${DEFAULT-VALUE}).")
+    String fsync = "interval";
+
+    @Option(names = "--session-timeout", paramLabel = "SECONDS", description = "How long a client may go silent before its leased tasks go back to their queues (default: ${DEFAULT-VALUE}).")
+    double sessionTimeoutSeconds = 10;
 
     @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes allowed to deserialize: com.example.Point, com.example.* or com.example.**; repeatable.")
     List<String> allow = new ArrayList<>();
@@ -61,10 +75,12 @@ public final class Main implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(Main.class);
         QueueServer.Builder builder = QueueServer.builder();
         try {
-            builder.port(port).bind(bind).advertiseHost(advertiseHost);
-            builder.queue("tasks").queue("results");
+            builder.port(port).bind(bind).advertiseHost(advertiseHost).dataDir(dataDir)
+                    .fsync(fsyncPolicy(fsync)).sessionTimeout(seconds(sessionTimeoutSeconds, "--session-timeout"));
+            QueueSpec defaults = new QueueSpec(seconds(leaseSeconds, "--lease").toMillis(), maxAttempts);
+            builder.queue(defaults.parse("tasks")).queue(defaults.parse("results"));
             for (String spec : queues) {
-                addQueue(builder, spec);
+                builder.queue(defaults.parse(spec));
             }
             allow.forEach(builder::allow);
             builder.authkey(authkey(log));
@@ -89,18 +105,19 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    private static void addQueue(QueueServer.Builder builder, String spec) {
-        int colon = spec.lastIndexOf(':');
-        if (colon < 0) {
-            builder.queue(spec);
-            return;
-        }
-        String name = spec.substring(0, colon);
+    private static FileJournal.Fsync fsyncPolicy(String value) {
         try {
-            builder.queue(name, Integer.parseInt(spec.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad --queue '" + spec + "': the capacity after ':' must be a whole number");
+            return FileJournal.Fsync.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad --fsync '" + value + "': use always, interval or never");
         }
+    }
+
+    private static java.time.Duration seconds(double value, String flag) {
+        if (!(value > 0) || value > 86_400 * 365) {
+            throw new IllegalArgumentException(flag + " must be a positive number of seconds, got " + value);
+        }
+        return java.time.Duration.ofMillis(Math.round(value * 1000));
     }
 
     private byte[] authkey(Logger log) throws IOException {

@@ -1,6 +1,8 @@
 package io.rmiq.server;
 
+import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.LeasedItem;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RemoteQueue;
@@ -10,15 +12,21 @@ import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
 import io.rmiq.serial.SerialLimits;
+import io.rmiq.server.journal.FileJournal;
+import io.rmiq.server.journal.Journal;
 import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.queue.QueueConfig;
+import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
 import io.rmiq.server.transport.ManagerService;
 import io.rmiq.server.transport.QueueService;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Handshake;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.rmi.NoSuchObjectException;
 import java.rmi.Remote;
 import java.rmi.RemoteException;
@@ -27,6 +35,7 @@ import java.rmi.registry.Registry;
 import java.rmi.server.UnicastRemoteObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +43,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  * Remote clients connect with {@code QueueClient.connect(host, port, key)}. {@code java -jar
- * server.jar} runs this same class as a process.
+ * server.jar} runs this same class as a process. Every queue {@code NAME} comes with its dead-letter
+ * queue {@code NAME.dead}. With a data directory, every change is journaled there and survives a
+ * restart; without one, queues live in memory only.
  *
  * <p>Thread-safe. {@link #close()} releases every blocked caller, local or remote, with
  * {@link io.rmiq.api.ServerShutdownException}.
@@ -59,14 +73,19 @@ import org.slf4j.LoggerFactory;
 public final class QueueServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QueueServer.class);
-    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    private static final long REAP_MILLIS = 250;
 
     private final Registry registry;
     private final AuthServerSocketFactory socketFactory;
-    private final Map<String, LocalQueue> queues;
-    private final Map<String, QueueService> services;
-    private final List<Remote> exported;
+    private final Map<String, LocalQueue> queues = new TreeMap<>();
+    private final Map<String, QueueService> services = new LinkedHashMap<>();
+    private final List<Remote> exported = new ArrayList<>();
     private final PayloadCodec codec;
+    private final Sessions sessions;
+    private final long localSession;
+    private final Journal journal;
+    private final ScheduledExecutorService reaper;
+    private final LongSupplier clock = System::currentTimeMillis;
     private final String advertisedHost;
     private final int port;
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -80,30 +99,48 @@ public final class QueueServer implements AutoCloseable {
 
         AllowList allow = AllowList.defaults().with(b.allow);
         this.codec = new PayloadCodec(allow, SerialLimits.PAYLOAD);
+        this.sessions = new Sessions(b.sessionTimeout.toMillis());
+        this.localSession = sessions.openLocal();
+
+        AtomicLong ids = new AtomicLong(1);
+        FileJournal.Recovery recovery = null;
+        if (b.dataDir != null) {
+            recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
+            this.journal = recovery.journal();
+            ids.set(recovery.nextId());
+        } else {
+            this.journal = Journal.NONE;
+        }
+        for (QueueConfig config : b.queues.values()) {
+            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null);
+            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, codec::encode);
+            queues.put(queue.name(), queue);
+            queues.put(dead.name(), dead);
+        }
+        if (recovery != null) {
+            restore(recovery);
+            recovery.journal().compactor(this::copyForward);
+        }
+
         byte[] realm = Handshake.random(Handshake.REALM);
         this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis());
         AuthClientSocketFactory clientFactory = AuthClientSocketFactory.forRealm(realm);
-
-        this.queues = new TreeMap<>();
-        this.services = new LinkedHashMap<>();
-        this.exported = new ArrayList<>();
         Registry reg = null;
         try {
             reg = LocateRegistry.createRegistry(b.port, clientFactory, socketFactory);
             this.port = socketFactory.localPort();
             Map<String, RemoteQueue> stubs = new TreeMap<>();
             ClassFilter callFilter = ClassFilter.serverCalls();
-            for (Map.Entry<String, Integer> q : b.queues.entrySet()) {
-                LocalQueue queue = new LocalQueue(q.getKey(), q.getValue());
-                QueueService service = new QueueService(queue, allow, SerialLimits.PAYLOAD);
+            for (LocalQueue queue : queues.values()) {
+                QueueService service = new QueueService(queue, allow, SerialLimits.PAYLOAD, sessions);
                 RemoteQueue stub = (RemoteQueue) UnicastRemoteObject.exportObject(
                         service, port, clientFactory, socketFactory, callFilter);
                 exported.add(service);
-                queues.put(queue.name(), queue);
                 services.put(queue.name(), service);
                 stubs.put(queue.name(), stub);
             }
-            ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs);
+            ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
+                    this::requeueDead);
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
             exported.add(manager);
             reg.rebind(RemoteQueueManager.BINDING, managerStub);
@@ -113,14 +150,101 @@ public final class QueueServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             unexportAll(reg);
             socketFactory.shutdown();
+            journal.close();
             throw e;
         }
         this.registry = reg;
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rmiq-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        reaper.scheduleWithFixedDelay(this::reap, REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
         log.info("rmiq server on port {} ({}), advertising {} to clients; queues: {}", port,
                 bind == null ? "all interfaces" : "bound to " + bind.getHostAddress(), advertisedHost, describeQueues());
     }
 
-    /** A builder with the defaults: port 1099, all interfaces, no queues, no extra allowed classes. */
+    private void restore(FileJournal.Recovery recovery) {
+        int restored = 0;
+        Map<String, Integer> unserved = new TreeMap<>();
+        for (FileJournal.Recovered task : recovery.tasks()) {
+            LocalQueue q = queues.get(task.queue());
+            if (q == null) {
+                // Its put stays live in the journal, so the task waits there until the queue is served again.
+                unserved.merge(task.queue(), 1, Integer::sum);
+                continue;
+            }
+            q.restore(task.id(), task.attempt(), task.payload(), task.segment());
+            restored++;
+        }
+        if (restored > 0) {
+            log.info("restored {} unfinished task{} from the journal", restored, restored == 1 ? "" : "s");
+        }
+        unserved.forEach((queue, n) -> log.warn("the journal holds {} task{} of queue '{}', which this server does "
+                + "not serve; they stay in the journal until it does", n, n == 1 ? "" : "s", queue));
+    }
+
+    /** Copies every queue's live tasks out of an old journal segment. */
+    private int copyForward(int segment) throws IOException {
+        int n = 0;
+        for (LocalQueue q : queues.values()) {
+            n += q.copyForward(segment);
+        }
+        return n;
+    }
+
+    /** Returns ended sessions' leases and expired leases to their queues. */
+    private void reap() {
+        try {
+            long now = clock.getAsLong();
+            for (Sessions.Session s : sessions.expire(now)) {
+                log.info("session of {} ended; returning its leased tasks", s.description());
+                for (LocalQueue q : queues.values()) {
+                    q.releaseSession(s.id());
+                }
+            }
+            for (LocalQueue q : queues.values()) {
+                q.expireLeases(now);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closing) {
+                log.error("returning expired leases failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Moves dead letters back onto their queue: put first, then remove, so a crash between only duplicates. */
+    private int requeueDead(LocalQueue queue, int max) {
+        LocalQueue dead = queue.deadLetters();
+        try {
+            LeasedItem[] letters = dead.receive(Math.max(1, Math.min(max, 10_000)), 0, localSession);
+            if (letters.length == 0) {
+                return 0;
+            }
+            byte[][] payloads = new byte[letters.length][];
+            long[] ids = new long[letters.length];
+            int[] attempts = new int[letters.length];
+            for (int i = 0; i < letters.length; i++) {
+                payloads[i] = ((DeadLetter) codec.decode(letters[i].payload())).payload();
+                ids[i] = letters[i].id();
+                attempts[i] = letters[i].attempt();
+            }
+            int moved = queue.offer(payloads, 0);
+            dead.ack(Arrays.copyOf(ids, moved), Arrays.copyOf(attempts, moved), localSession);
+            for (int i = moved; i < letters.length; i++) {
+                dead.nack(ids[i], attempts[i], "its queue was full when asked to requeue", 0, localSession);
+            }
+            log.info("requeued {} dead letter{} onto '{}'", moved, moved == 1 ? "" : "s", queue.name());
+            return moved;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A builder with the defaults: port 1099, all interfaces, no queues, in memory only. */
     public static Builder builder() {
         return new Builder();
     }
@@ -141,7 +265,8 @@ public final class QueueServer implements AutoCloseable {
     }
 
     /**
-     * A handle on one of this server's queues that calls it directly, without RMI.
+     * A handle on one of this server's queues that calls it directly, without RMI. Its leases belong
+     * to the server's own session, which never times out.
      *
      * @throws NoSuchQueueException if the server has no such queue
      */
@@ -150,10 +275,10 @@ public final class QueueServer implements AutoCloseable {
         if (service == null) {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
-        return new QueueHandle<>(name, service, codec, "in-process server", null);
+        return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession);
     }
 
-    /** One snapshot per queue, sorted by name. */
+    /** One snapshot per queue, dead-letter queues included, sorted by name. */
     public List<QueueStats> stats() {
         List<QueueStats> out = new ArrayList<>();
         queues.values().forEach(q -> out.add(q.stats()));
@@ -171,8 +296,8 @@ public final class QueueServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server: blocked callers are released with an error, then every object is unexported
-     * and the port closed. Idempotent.
+     * Stops the server: blocked callers are released with an error, then every object is unexported,
+     * the port closed and the journal flushed and closed. Idempotent.
      */
     @Override
     public void close() {
@@ -183,10 +308,16 @@ public final class QueueServer implements AutoCloseable {
             closing = true;
         }
         log.info("rmiq server on port {} shutting down", port);
+        reaper.shutdownNow();
         queues.values().forEach(LocalQueue::close);
         drain();
         unexportAll(registry);
         socketFactory.shutdown();
+        try {
+            journal.close();
+        } catch (IOException e) {
+            log.error("closing the journal failed: {}", e.toString());
+        }
         terminated.countDown();
         log.info("rmiq server on port {} stopped", port);
     }
@@ -237,9 +368,13 @@ public final class QueueServer implements AutoCloseable {
     private String describeQueues() {
         List<String> parts = new ArrayList<>();
         for (LocalQueue q : queues.values()) {
-            parts.add(q.capacity() == Integer.MAX_VALUE ? q.name() : q.name() + "(capacity " + q.capacity() + ")");
+            if (q.deadLetters() == null) {
+                continue;
+            }
+            QueueConfig c = q.config();
+            parts.add(q.name() + (c.capacity() == Integer.MAX_VALUE ? "" : "(capacity " + c.capacity() + ")"));
         }
-        return String.join(", ", parts);
+        return String.join(", ", parts) + " (each with NAME.dead)";
     }
 
     /** Collects a server's settings; {@link #start()} makes it. Not thread-safe. */
@@ -249,7 +384,11 @@ public final class QueueServer implements AutoCloseable {
         private String advertiseHost;
         private byte[] authkey;
         private Duration handshakeTimeout = Duration.ofSeconds(5);
-        private final Map<String, Integer> queues = new LinkedHashMap<>();
+        private Duration sessionTimeout = Duration.ofSeconds(10);
+        private Path dataDir;
+        private FileJournal.Fsync fsync = FileJournal.Fsync.INTERVAL;
+        private long segmentBytes = FileJournal.DEFAULT_SEGMENT_BYTES;
+        private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
 
         private Builder() {
@@ -297,21 +436,54 @@ public final class QueueServer implements AutoCloseable {
             return this;
         }
 
-        /** Adds an unbounded queue. */
-        public Builder queue(String name) {
-            return queue(name, Integer.MAX_VALUE);
+        /** How long a client may stay silent before its leased tasks go back. Default 10 seconds. */
+        public Builder sessionTimeout(Duration timeout) {
+            if (timeout.toMillis() < 500) {
+                throw new IllegalArgumentException("session timeout must be at least 500 ms");
+            }
+            this.sessionTimeout = timeout;
+            return this;
         }
 
-        /** Adds a queue that holds at most {@code capacity} items; {@code put} waits beyond that. */
+        /** Journals every change in {@code dir}/journal and restores from it at start. Default: memory only. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** When the journal reaches the disk: see {@link FileJournal.Fsync}. Default {@code INTERVAL}. */
+        public Builder fsync(FileJournal.Fsync policy) {
+            this.fsync = Objects.requireNonNull(policy, "fsync");
+            return this;
+        }
+
+        /** Size at which the journal starts a new segment file. Default 64 MiB. */
+        public Builder segmentBytes(long bytes) {
+            if (bytes < 4096) {
+                throw new IllegalArgumentException("segment size must be at least 4096 bytes");
+            }
+            this.segmentBytes = bytes;
+            return this;
+        }
+
+        /** Adds an unbounded queue with the default lease (30 s) and attempts (5). */
+        public Builder queue(String name) {
+            return queue(QueueConfig.of(name));
+        }
+
+        /** Adds a queue that holds at most {@code capacity} tasks; {@code put} waits beyond that. */
         public Builder queue(String name, int capacity) {
-            if (name == null || !QUEUE_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("bad queue name '" + name
-                        + "': use letters, digits, '.', '_' and '-', starting with a letter or digit");
+            return queue(new QueueConfig(name, capacity, QueueConfig.DEFAULT_LEASE_MILLIS,
+                    QueueConfig.DEFAULT_MAX_ATTEMPTS));
+        }
+
+        /** Adds (or replaces) a queue. */
+        public Builder queue(QueueConfig config) {
+            if (config.name().endsWith(".dead")) {
+                throw new IllegalArgumentException("bad queue name '" + config.name()
+                        + "': names ending in .dead belong to the dead-letter queues rmiq makes for each queue");
             }
-            if (capacity < 1) {
-                throw new IllegalArgumentException("capacity of queue '" + name + "' must be at least 1");
-            }
-            queues.put(name, capacity);
+            queues.put(config.name(), config);
             return this;
         }
 
@@ -324,7 +496,7 @@ public final class QueueServer implements AutoCloseable {
         /**
          * Starts the server.
          *
-         * @throws IOException if the port cannot be opened
+         * @throws IOException if the port cannot be opened or the journal cannot be read
          */
         public QueueServer start() throws IOException {
             if (authkey == null) {

@@ -1,12 +1,17 @@
 package io.rmiq.api.internal;
 
+import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.LeasedItem;
+import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
+import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
 import io.rmiq.serial.RmiqFilterFactory;
 import java.rmi.RemoteException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -35,16 +40,20 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     private final PayloadCodec codec;
     private final String peer;
     private final ClassFilter resultFilter;
+    private final SessionSource session;
 
     /**
      * @param resultFilter applied to what a remote server returns, or null for an in-JVM queue
+     * @param session      the session leases belong to
      */
-    public QueueHandle(String name, RemoteQueue remote, PayloadCodec codec, String peer, ClassFilter resultFilter) {
+    public QueueHandle(String name, RemoteQueue remote, PayloadCodec codec, String peer, ClassFilter resultFilter,
+            SessionSource session) {
         this.name = name;
         this.remote = remote;
         this.codec = codec;
         this.peer = peer;
         this.resultFilter = resultFilter;
+        this.session = session;
     }
 
     @Override
@@ -98,13 +107,97 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     }
 
     @Override
-    public int size() {
-        try {
-            return call(remote::size);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Failures.translate(e, peer);
+    public List<Delivery<E>> receive(int max, Duration timeout) throws InterruptedException {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
+        long deadline = deadline(timeout);
+        while (true) {
+            checkInterrupt();
+            long wait = slice(deadline);
+            long sid = uninterruptibly(session::id);
+            LeasedItem[] got;
+            try {
+                got = call(() -> remote.receive(max, wait, sid));
+            } catch (SessionExpiredException e) {
+                session.expired(sid);
+                continue;
+            }
+            List<Delivery<E>> out = new ArrayList<>(got.length);
+            for (LeasedItem item : got) {
+                E payload;
+                try {
+                    payload = decode(item.payload());
+                } catch (PayloadRejectedException e) {
+                    // Not ours to handle: back to the queue, where its attempts run out into NAME.dead.
+                    call(() -> {
+                        remote.nack(item.id(), item.attempt(), "consumer could not deserialize it: " + e.getMessage(),
+                                0, sid);
+                        return null;
+                    });
+                    continue;
+                }
+                out.add(new LeasedDelivery(item, payload));
+            }
+            if (!out.isEmpty() || expired(deadline)) {
+                return out;
+            }
+        }
+    }
+
+    @Override
+    public int ack(Collection<? extends Delivery<E>> deliveries) {
+        if (deliveries.isEmpty()) {
+            return 0;
+        }
+        long[] ids = ids(deliveries);
+        int[] attempts = attempts(deliveries);
+        boolean[] held = uninterruptibly(() -> remote.ack(ids, attempts, session.id()));
+        int n = 0;
+        for (boolean h : held) {
+            n += h ? 1 : 0;
+        }
+        return n;
+    }
+
+    @Override
+    public int extend(Collection<? extends Delivery<E>> deliveries) {
+        if (deliveries.isEmpty()) {
+            return 0;
+        }
+        long[] deadlines = uninterruptibly(() -> remote.extend(ids(deliveries), attempts(deliveries), session.id()));
+        int n = 0;
+        int i = 0;
+        for (Delivery<E> d : deliveries) {
+            long deadline = deadlines[i++];
+            if (d instanceof QueueHandle<?>.LeasedDelivery ld ? ld.renewed(deadline) : deadline != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int[] attempts(Collection<? extends Delivery<?>> deliveries) {
+        int[] attempts = new int[deliveries.size()];
+        int i = 0;
+        for (Delivery<?> d : deliveries) {
+            attempts[i++] = d.attempt();
+        }
+        return attempts;
+    }
+
+    private static long[] ids(Collection<? extends Delivery<?>> deliveries) {
+        long[] ids = new long[deliveries.size()];
+        int i = 0;
+        for (Delivery<?> d : deliveries) {
+            ids[i++] = d.id();
+        }
+        return ids;
+    }
+
+    @Override
+    public int size() {
+        return uninterruptibly(remote::size);
     }
 
     /** Offers the items until all are in or the deadline passes; returns how many went in. */
@@ -162,6 +255,91 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     private static void checkInterrupt() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
+        }
+    }
+
+    /** A short call that does not wait on the server: an interrupt is left for the caller to see. */
+    private <T> T uninterruptibly(Callable<T> c) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call(c);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw Failures.translate(e, peer);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private final class LeasedDelivery implements Delivery<E> {
+        private final LeasedItem item;
+        private final E payload;
+        private volatile long deadline;
+
+        LeasedDelivery(LeasedItem item, E payload) {
+            this.item = item;
+            this.payload = payload;
+            this.deadline = item.leaseDeadlineMillis();
+        }
+
+        @Override
+        public long id() {
+            return item.id();
+        }
+
+        @Override
+        public int attempt() {
+            return item.attempt();
+        }
+
+        @Override
+        public Instant leaseDeadline() {
+            return Instant.ofEpochMilli(deadline);
+        }
+
+        @Override
+        public E payload() {
+            return payload;
+        }
+
+        @Override
+        public boolean ack() {
+            return uninterruptibly(() -> remote.ack(new long[] {item.id()}, new int[] {item.attempt()}, session.id()))[0];
+        }
+
+        @Override
+        public void nack(String reason) {
+            nack(reason, Duration.ZERO);
+        }
+
+        @Override
+        public void nack(String reason, Duration delay) {
+            long delayMillis = Math.max(0, delay.toMillis());
+            uninterruptibly(() -> {
+                remote.nack(item.id(), item.attempt(), reason == null ? "nacked" : reason, delayMillis, session.id());
+                return null;
+            });
+        }
+
+        @Override
+        public boolean extend() {
+            return renewed(uninterruptibly(
+                    () -> remote.extend(new long[] {item.id()}, new int[] {item.attempt()}, session.id()))[0]);
+        }
+
+        boolean renewed(long newDeadline) {
+            if (newDeadline == 0) {
+                return false;
+            }
+            deadline = newDeadline;
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "Delivery[" + name + "#" + item.id() + ", attempt " + item.attempt() + "]";
         }
     }
 

@@ -1,114 +1,462 @@
 package io.rmiq.server.queue;
 
+import io.rmiq.api.DeadLetter;
+import io.rmiq.api.LeasedItem;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.ServerShutdownException;
+import io.rmiq.server.journal.Journal;
+import io.rmiq.server.journal.JournalRecord;
+import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
- * One bounded FIFO of serialized items: the queue engine. Thread-safe, with one lock per queue, so
- * queues never contend with each other.
+ * One queue: the engine. Thread-safe, with one lock per queue, so queues never contend.
  *
- * <p>Batches go in and out under a single lock acquisition. Waits are bounded by the caller's
- * timeout; {@link #close()} wakes every waiter with {@link ServerShutdownException}.
+ * <p>A task is in exactly one place: {@code ready} (FIFO), {@code delayed} (nacked with a delay),
+ * or {@code leased} (received and not yet acked). Leases that run out, and those of sessions that
+ * end, put their task back at the head of {@code ready}; after {@code maxAttempts} deliveries it moves
+ * to the dead-letter queue instead.
+ *
+ * <p>Durability rule: a task is written to the journal before anyone can see it, so that no ack can
+ * ever precede its put in the journal. Journal writes happen outside the lock, so producers to one
+ * queue share fsyncs (group commit) instead of queueing behind each other's.
  */
 public final class LocalQueue {
 
-    private final String name;
-    private final int capacity;
+    private static final byte[][] NO_ITEMS = new byte[0][];
+    private static final LeasedItem[] NO_LEASES = new LeasedItem[0];
+
+    private final QueueConfig config;
+    private final Journal journal;
+    private final AtomicLong ids;
+    private final LongSupplier clock;
+    private final LocalQueue dead;
+    private final Function<DeadLetter, byte[]> deadLetterCodec;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
-    private final ArrayDeque<byte[]> items = new ArrayDeque<>();
+    private final ArrayDeque<Task> ready = new ArrayDeque<>();
+    private final PriorityQueue<Task> delayed = new PriorityQueue<>(Comparator.comparingLong(t -> t.notBefore));
+    private final Map<Long, Task> leased = new HashMap<>();
+    private int reserved;
     private boolean closed;
 
-    public LocalQueue(String name, int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity of queue '" + name + "' must be at least 1, got " + capacity);
-        }
-        this.name = name;
-        this.capacity = capacity;
+    /**
+     * @param ids             the server-wide task id sequence
+     * @param dead            where tasks go after too many attempts; null for a dead-letter queue itself
+     * @param deadLetterCodec serializes a dead letter into the dead queue's item bytes
+     */
+    public LocalQueue(QueueConfig config, Journal journal, AtomicLong ids, LongSupplier clock, LocalQueue dead,
+            Function<DeadLetter, byte[]> deadLetterCodec) {
+        this.config = config;
+        this.journal = journal;
+        this.ids = ids;
+        this.clock = clock;
+        this.dead = dead;
+        this.deadLetterCodec = deadLetterCodec;
     }
 
     public String name() {
-        return name;
+        return config.name();
     }
 
-    public int capacity() {
-        return capacity;
+    public QueueConfig config() {
+        return config;
+    }
+
+    /** The dead-letter queue, or null if this is one. */
+    public LocalQueue deadLetters() {
+        return dead;
+    }
+
+    /** Puts back tasks found in the journal at start, in order, before any client is served. */
+    public void restore(long id, int attempt, byte[] payload, int segment) {
+        lock.lock();
+        try {
+            ready.addLast(new Task(id, payload, attempt, segment));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
      * Appends the leading items that fit, waiting up to {@code timeoutMillis} for room while any are
-     * left.
+     * left. Returns once the accepted items are in the journal.
      *
      * @return how many went in
      */
-    public int offer(byte[][] batch, long timeoutMillis) throws InterruptedException {
+    public int offer(byte[][] batch, long timeoutMillis) throws InterruptedException, IOException {
         long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
         int done = 0;
+        while (done < batch.length) {
+            int k;
+            lock.lockInterruptibly();
+            try {
+                while (true) {
+                    checkOpen();
+                    k = Math.min(config.capacity() - held(), batch.length - done);
+                    if (k > 0) {
+                        reserved += k;
+                        break;
+                    }
+                    if (nanos <= 0) {
+                        return done;
+                    }
+                    nanos = notFull.awaitNanos(nanos);
+                }
+            } finally {
+                lock.unlock();
+            }
+            List<JournalRecord> records = new ArrayList<>(k);
+            long first = ids.getAndAdd(k);
+            for (int i = 0; i < k; i++) {
+                records.add(new JournalRecord.Put(name(), first + i, 0, batch[done + i]));
+            }
+            int segment;
+            try {
+                segment = journal.write(records);
+            } catch (IOException | RuntimeException e) {
+                release(k);
+                throw e;
+            }
+            lock.lock();
+            try {
+                reserved -= k;
+                for (int i = 0; i < k; i++) {
+                    ready.addLast(new Task(first + i, batch[done + i], 0, segment));
+                }
+                notEmpty.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            done += k;
+        }
+        return done;
+    }
+
+    /**
+     * Removes up to {@code max} items for good, waiting up to {@code timeoutMillis} for the first.
+     *
+     * @return the items in order, possibly none
+     */
+    public byte[][] poll(int max, long timeoutMillis) throws InterruptedException, IOException {
+        List<Task> taken = take(max, timeoutMillis, 0);
+        if (taken.isEmpty()) {
+            return NO_ITEMS;
+        }
+        byte[][] out = new byte[taken.size()][];
+        List<JournalRecord> acks = new ArrayList<>(taken.size());
+        for (int i = 0; i < out.length; i++) {
+            Task t = taken.get(i);
+            out[i] = t.payload;
+            acks.add(new JournalRecord.Ack(name(), t.id, t.segment));
+        }
+        journal.write(acks);
+        return out;
+    }
+
+    /**
+     * Leases up to {@code max} items to {@code session}, waiting up to {@code timeoutMillis} for the
+     * first.
+     */
+    public LeasedItem[] receive(int max, long timeoutMillis, long session) throws InterruptedException {
+        List<Task> taken = take(max, timeoutMillis, session);
+        if (taken.isEmpty()) {
+            return NO_LEASES;
+        }
+        LeasedItem[] out = new LeasedItem[taken.size()];
+        for (int i = 0; i < out.length; i++) {
+            Task t = taken.get(i);
+            out[i] = new LeasedItem(t.id, t.attempt, t.leaseDeadline, t.payload);
+        }
+        return out;
+    }
+
+    /** Takes ready tasks: for good when {@code session} is 0, else under a lease to it. */
+    private List<Task> take(int max, long timeoutMillis, long session) throws InterruptedException {
+        long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
         lock.lockInterruptibly();
         try {
             while (true) {
                 checkOpen();
-                int room = Math.min(capacity - items.size(), batch.length - done);
-                for (int i = 0; i < room; i++) {
-                    items.addLast(batch[done++]);
+                long now = clock.getAsLong();
+                promoteDue(now);
+                if (!ready.isEmpty()) {
+                    List<Task> out = new ArrayList<>(Math.min(max, ready.size()));
+                    while (out.size() < max && !ready.isEmpty()) {
+                        Task t = ready.pollFirst();
+                        if (session != 0) {
+                            t.attempt++;
+                            t.session = session;
+                            t.leaseDeadline = now + config.leaseMillis();
+                            leased.put(t.id, t);
+                        }
+                        out.add(t);
+                    }
+                    if (session == 0) {
+                        notFull.signalAll();
+                    }
+                    return out;
                 }
-                if (room > 0) {
-                    notEmpty.signalAll();
+                if (nanos <= 0) {
+                    return List.of();
                 }
-                if (done == batch.length || nanos <= 0) {
-                    return done;
-                }
-                nanos = notFull.awaitNanos(nanos);
+                long untilDue = delayed.isEmpty() ? Long.MAX_VALUE
+                        : TimeUnit.MILLISECONDS.toNanos(Math.max(1, delayed.peek().notBefore - now));
+                long waited = Math.min(nanos, untilDue);
+                nanos -= waited - notEmpty.awaitNanos(waited);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Finishes leased tasks; for each id, whether {@code session} still held it. */
+    public boolean[] ack(long[] ids, int[] attempts, long session) throws IOException {
+        boolean[] held = new boolean[ids.length];
+        List<JournalRecord> acks = new ArrayList<>(ids.length);
+        lock.lock();
+        try {
+            for (int i = 0; i < ids.length; i++) {
+                Task t = leased.get(ids[i]);
+                if (holds(t, attempts[i], session)) {
+                    leased.remove(ids[i]);
+                    held[i] = true;
+                    acks.add(new JournalRecord.Ack(name(), t.id, t.segment));
+                }
+            }
+            if (!acks.isEmpty()) {
+                notFull.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!acks.isEmpty()) {
+            journal.write(acks);
+        }
+        return held;
+    }
+
+    /** Gives a leased task back, now or after {@code delayMillis}; ignored unless {@code session} holds it. */
+    public void nack(long id, int attempt, String reason, long delayMillis, long session) throws IOException {
+        Outcome outcome = new Outcome();
+        lock.lock();
+        try {
+            Task t = leased.get(id);
+            if (!holds(t, attempt, session)) {
+                return;
+            }
+            leased.remove(id);
+            giveBack(t, reason, Math.max(0, delayMillis), outcome);
+        } finally {
+            lock.unlock();
+        }
+        outcome.finish();
+    }
+
+    /** Renews leases; for each id the new deadline, or 0 if {@code session} no longer held it. */
+    public long[] extend(long[] ids, int[] attempts, long session) {
+        long[] deadlines = new long[ids.length];
+        lock.lock();
+        try {
+            long deadline = clock.getAsLong() + config.leaseMillis();
+            for (int i = 0; i < ids.length; i++) {
+                Task t = leased.get(ids[i]);
+                if (holds(t, attempts[i], session)) {
+                    t.leaseDeadline = deadline;
+                    deadlines[i] = deadline;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return deadlines;
+    }
+
+    /** Whether a lease (a task's delivery number {@code attempt}) is still held by {@code session}. */
+    private static boolean holds(Task t, int attempt, long session) {
+        return t != null && t.attempt == attempt && t.session == session;
+    }
+
+    /** Gives back every task whose lease ran out by {@code now}. */
+    public void expireLeases(long now) throws IOException {
+        releaseWhere(t -> t.leaseDeadline <= now, t -> "lease expired on attempt " + t.attempt);
+    }
+
+    /** Gives back every task leased to a session that has ended. */
+    public void releaseSession(long session) throws IOException {
+        releaseWhere(t -> t.session == session, t -> "its consumer went away (session ended) on attempt " + t.attempt);
+    }
+
+    private void releaseWhere(java.util.function.Predicate<Task> which, Function<Task, String> reason)
+            throws IOException {
+        Outcome outcome = new Outcome();
+        lock.lock();
+        try {
+            List<Task> expired = new ArrayList<>();
+            for (Iterator<Task> it = leased.values().iterator(); it.hasNext(); ) {
+                Task t = it.next();
+                if (which.test(t)) {
+                    it.remove();
+                    expired.add(t);
+                }
+            }
+            // Back at the head in their original order: the earliest-put goes first again.
+            expired.sort(Comparator.comparingLong((Task t) -> t.id).reversed());
+            for (Task t : expired) {
+                giveBack(t, reason.apply(t), 0, outcome);
+            }
+        } finally {
+            lock.unlock();
+        }
+        outcome.finish();
+    }
+
+    /** Under the lock: back to the head, into the delay set, or on to the dead-letter queue. */
+    private void giveBack(Task t, String reason, long delayMillis, Outcome outcome) {
+        if (dead != null && t.attempt >= config.maxAttempts()) {
+            byte[] letter = deadLetterCodec.apply(new DeadLetter(name(), t.id, t.attempt, reason, clock.getAsLong(),
+                    t.payload));
+            long deadId = ids.getAndIncrement();
+            outcome.records.add(new JournalRecord.Put(dead.name(), deadId, 0, letter));
+            outcome.records.add(new JournalRecord.Ack(name(), t.id, t.segment));
+            outcome.deadTasks.add(new Task(deadId, letter, 0, 0));
+            notFull.signalAll();
+            return;
+        }
+        outcome.records.add(new JournalRecord.Requeue(name(), t.id, t.attempt));
+        if (delayMillis > 0) {
+            t.notBefore = clock.getAsLong() + delayMillis;
+            delayed.add(t);
+        } else {
+            ready.addFirst(t);
+        }
+        notEmpty.signalAll();
+    }
+
+    /** What giving tasks back leaves to do once the lock is released. */
+    private final class Outcome {
+        final List<JournalRecord> records = new ArrayList<>();
+        final List<Task> deadTasks = new ArrayList<>();
+
+        void finish() throws IOException {
+            if (records.isEmpty()) {
+                return;
+            }
+            int segment = journal.write(records);
+            if (!deadTasks.isEmpty()) {
+                deadTasks.forEach(t -> t.segment = segment);
+                dead.append(deadTasks);
+            }
+        }
+    }
+
+    /** Adds already-journaled tasks at the tail, ignoring capacity: dead letters must not be refused. */
+    private void append(List<Task> tasks) {
+        lock.lock();
+        try {
+            tasks.forEach(ready::addLast);
+            notEmpty.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Removes up to {@code max} items, waiting up to {@code timeoutMillis} for the first.
+     * Copies this queue's live tasks out of {@code segment} into the journal's current one, so that the
+     * old segment can be deleted. Holds the lock while writing, so no ack of a copied task can reach the
+     * journal before its copy (which would bring an acked task back at the next start).
      *
-     * @return the items in order, possibly none
+     * @return how many were copied
      */
-    public byte[][] poll(int max, long timeoutMillis) throws InterruptedException {
-        long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
-        lock.lockInterruptibly();
+    public int copyForward(int segment) throws IOException {
+        lock.lock();
         try {
-            while (items.isEmpty()) {
-                checkOpen();
-                if (nanos <= 0) {
-                    return new byte[0][];
+            List<Task> live = new ArrayList<>();
+            for (Task t : ready) {
+                if (t.segment == segment) {
+                    live.add(t);
                 }
-                nanos = notEmpty.awaitNanos(nanos);
             }
-            checkOpen();
-            byte[][] out = new byte[Math.min(max, items.size())][];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = items.pollFirst();
+            for (Task t : delayed) {
+                if (t.segment == segment) {
+                    live.add(t);
+                }
             }
-            notFull.signalAll();
-            return out;
+            for (Task t : leased.values()) {
+                if (t.segment == segment) {
+                    live.add(t);
+                }
+            }
+            if (live.isEmpty()) {
+                return 0;
+            }
+            List<JournalRecord> copies = new ArrayList<>(live.size());
+            for (Task t : live) {
+                copies.add(new JournalRecord.Put(name(), t.id, t.attempt, t.payload, segment));
+            }
+            int now = journal.write(copies);
+            for (Task t : live) {
+                t.segment = now;
+            }
+            return live.size();
         } finally {
             lock.unlock();
         }
     }
 
+    /** Under the lock: moves delayed tasks whose time has come to the head of the queue. */
+    private void promoteDue(long now) {
+        while (!delayed.isEmpty() && delayed.peek().notBefore <= now) {
+            ready.addFirst(delayed.poll());
+        }
+    }
+
+    private int held() {
+        return ready.size() + delayed.size() + leased.size() + reserved;
+    }
+
+    private void release(int k) {
+        lock.lock();
+        try {
+            reserved -= k;
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tasks waiting: ready and delayed. */
     public int size() {
         lock.lock();
         try {
-            return items.size();
+            return ready.size() + delayed.size();
         } finally {
             lock.unlock();
         }
     }
 
     public QueueStats stats() {
-        return new QueueStats(name, size(), capacity);
+        lock.lock();
+        try {
+            return new QueueStats(name(), ready.size() + delayed.size(), leased.size(), config.capacity());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Refuses further calls and releases every waiter with {@link ServerShutdownException}. */
@@ -125,7 +473,7 @@ public final class LocalQueue {
 
     private void checkOpen() {
         if (closed) {
-            throw new ServerShutdownException("rmiq server is shutting down; queue '" + name + "' is closed");
+            throw new ServerShutdownException("rmiq server is shutting down; queue '" + name() + "' is closed");
         }
     }
 }

@@ -5,23 +5,41 @@ import io.rmiq.api.QueueStats;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.queue.Sessions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The registry's entry point: hands out the exported queues by name. */
+/** The registry's entry point: hands out the exported queues by name, and keeps sessions. */
 public final class ManagerService implements RemoteQueueManager {
+
+    private static final Logger log = LoggerFactory.getLogger(ManagerService.class);
+
+    /** What the manager needs of the server: its queues, and a way to move dead letters back. */
+    public interface Requeuer {
+        int requeueDead(LocalQueue queue, int max);
+    }
 
     private final Map<String, LocalQueue> queues;
     private final Map<String, RemoteQueue> stubs;
+    private final Sessions sessions;
+    private final LongSupplier clock;
+    private final Requeuer requeuer;
 
     /**
-     * @param queues the queues, sorted by name
+     * @param queues the queues, sorted by name, dead-letter queues included
      * @param stubs  their exported stubs, by name
      */
-    public ManagerService(Map<String, LocalQueue> queues, Map<String, RemoteQueue> stubs) {
+    public ManagerService(Map<String, LocalQueue> queues, Map<String, RemoteQueue> stubs, Sessions sessions,
+            LongSupplier clock, Requeuer requeuer) {
         this.queues = queues;
         this.stubs = stubs;
+        this.sessions = sessions;
+        this.clock = clock;
+        this.requeuer = requeuer;
     }
 
     @Override
@@ -40,5 +58,43 @@ public final class ManagerService implements RemoteQueueManager {
             out.add(q.stats());
         }
         return out;
+    }
+
+    @Override
+    public long openSession(String description) {
+        String who = description == null ? "?" : description.length() > 200 ? description.substring(0, 200) : description;
+        long id = sessions.open(who, clock.getAsLong());
+        log.debug("session {} opened: {}", Long.toHexString(id), who);
+        return id;
+    }
+
+    @Override
+    public long sessionTimeoutMillis() {
+        return sessions.timeoutMillis();
+    }
+
+    @Override
+    public boolean heartbeat(long session) {
+        return sessions.heartbeat(session, clock.getAsLong());
+    }
+
+    @Override
+    public void closeSession(long session) {
+        // The reaper returns the leases of closed sessions on its next round.
+        Sessions.Session s = sessions.close(session);
+        if (s != null) {
+            log.debug("session {} closed: {}", Long.toHexString(session), s.description());
+        }
+    }
+
+    @Override
+    public int requeueDead(String queue, int max) {
+        LocalQueue q = queues.get(queue);
+        if (q == null || q.deadLetters() == null) {
+            List<String> names = queues.values().stream().filter(l -> l.deadLetters() != null)
+                    .map(LocalQueue::name).toList();
+            throw new NoSuchQueueException(queue, names);
+        }
+        return requeuer.requeueDead(q, max);
     }
 }

@@ -1,16 +1,21 @@
 package io.rmiq.server.transport;
 
+import io.rmiq.api.LeasedItem;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
+import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerShutdownException;
+import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.serial.StreamScanner;
 import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.queue.Sessions;
+import java.io.IOException;
 
 /**
  * The exported face of one {@link LocalQueue}. Checks every item against the allow list before it
- * is stored, and caps each wait so no RMI thread blocks longer than a long-poll slice.
+ * is stored, checks sessions, and caps each wait so no RMI thread blocks longer than a long-poll slice.
  *
  * <p>Also what the embedding JVM calls directly: its queue handles skip RMI but not the checks.
  */
@@ -18,15 +23,18 @@ public final class QueueService implements RemoteQueue {
 
     /** The longest a single call may wait on the server. */
     static final long MAX_WAIT_MILLIS = 10_000;
+    private static final int MAX_BATCH = 100_000;
 
     private final LocalQueue queue;
     private final AllowList allow;
     private final SerialLimits limits;
+    private final Sessions sessions;
 
-    public QueueService(LocalQueue queue, AllowList allow, SerialLimits limits) {
+    public QueueService(LocalQueue queue, AllowList allow, SerialLimits limits, Sessions sessions) {
         this.queue = queue;
         this.allow = allow;
         this.limits = limits;
+        this.sessions = sessions;
     }
 
     @Override
@@ -36,8 +44,8 @@ public final class QueueService implements RemoteQueue {
 
     @Override
     public int offer(byte[][] items, long timeoutMillis) {
-        if (items == null) {
-            throw new PayloadRejectedException("no items");
+        if (items == null || items.length > MAX_BATCH) {
+            throw new PayloadRejectedException("a batch holds 1 to " + MAX_BATCH + " items");
         }
         for (int i = 0; i < items.length; i++) {
             if (items[i] == null) {
@@ -50,29 +58,78 @@ public final class QueueService implements RemoteQueue {
                         + e.getMessage() + " (start the server with --allow PATTERN to allow more classes)");
             }
         }
-        try {
-            return queue.offer(items, Math.min(timeoutMillis, MAX_WAIT_MILLIS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServerShutdownException("rmiq server interrupted the call");
-        }
+        return run(() -> queue.offer(items, cap(timeoutMillis)));
     }
 
     @Override
     public byte[][] poll(int max, long timeoutMillis) {
-        if (max < 1) {
-            throw new IllegalArgumentException("max must be at least 1, got " + max);
+        checkMax(max);
+        return run(() -> queue.poll(max, cap(timeoutMillis)));
+    }
+
+    @Override
+    public LeasedItem[] receive(int max, long timeoutMillis, long session) {
+        checkMax(max);
+        if (!sessions.isLive(session)) {
+            throw new SessionExpiredException(session);
         }
-        try {
-            return queue.poll(max, Math.min(timeoutMillis, MAX_WAIT_MILLIS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServerShutdownException("rmiq server interrupted the call");
+        return run(() -> queue.receive(max, cap(timeoutMillis), session));
+    }
+
+    @Override
+    public boolean[] ack(long[] ids, int[] attempts, long session) {
+        checkLeases(ids, attempts);
+        return run(() -> queue.ack(ids, attempts, session));
+    }
+
+    @Override
+    public void nack(long id, int attempt, String reason, long delayMillis, long session) {
+        String why = reason == null ? "nacked" : reason.length() > 2_000 ? reason.substring(0, 2_000) + "…" : reason;
+        run(() -> {
+            queue.nack(id, attempt, why, delayMillis, session);
+            return null;
+        });
+    }
+
+    @Override
+    public long[] extend(long[] ids, int[] attempts, long session) {
+        checkLeases(ids, attempts);
+        return queue.extend(ids, attempts, session);
+    }
+
+    private static void checkLeases(long[] ids, int[] attempts) {
+        if (ids == null || attempts == null || ids.length != attempts.length || ids.length > MAX_BATCH) {
+            throw new IllegalArgumentException("ids and attempts must be arrays of the same length, at most " + MAX_BATCH);
         }
     }
 
     @Override
     public int size() {
         return queue.size();
+    }
+
+    private static long cap(long timeoutMillis) {
+        return Math.min(timeoutMillis, MAX_WAIT_MILLIS);
+    }
+
+    private static void checkMax(int max) {
+        if (max < 1 || max > MAX_BATCH) {
+            throw new IllegalArgumentException("max must be 1.." + MAX_BATCH + ", got " + max);
+        }
+    }
+
+    private interface Call<T> {
+        T run() throws InterruptedException, IOException;
+    }
+
+    private <T> T run(Call<T> call) {
+        try {
+            return call.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerShutdownException("rmiq server interrupted the call");
+        } catch (IOException e) {
+            throw new RmiqException("rmiq server could not write its journal: " + e.getMessage());
+        }
     }
 }

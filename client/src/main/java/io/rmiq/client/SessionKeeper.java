@@ -1,0 +1,120 @@
+package io.rmiq.client;
+
+import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.internal.SessionSource;
+import java.rmi.RemoteException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's session on the server, opened at the first leased receive and kept alive by a
+ * heartbeat thread. If this JVM dies or loses the network, the heartbeats stop and the server
+ * returns its leased tasks within the session timeout.
+ */
+final class SessionKeeper implements SessionSource, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
+
+    interface ManagerCall<T> {
+        T call(RemoteQueueManager m) throws Exception;
+    }
+
+    private final QueueClient client;
+    private final RemoteQueueManager manager;
+    private final String description;
+    private ScheduledExecutorService beat;
+    private ScheduledFuture<?> beating;
+    private long id;
+    private boolean failing;
+    private boolean closed;
+
+    SessionKeeper(QueueClient client, RemoteQueueManager manager, String description) {
+        this.client = client;
+        this.manager = manager;
+        this.description = description;
+    }
+
+    @Override
+    public synchronized long id() throws RemoteException {
+        if (closed) {
+            throw new IllegalStateException("the client is closed");
+        }
+        if (id == 0) {
+            id = client.call(() -> manager.openSession(description));
+            if (beat == null) {
+                long timeout = client.call(manager::sessionTimeoutMillis);
+                long every = Math.max(100, timeout / 4);
+                beat = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "rmiq-heartbeat");
+                    t.setDaemon(true);
+                    return t;
+                });
+                beating = beat.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+            }
+        }
+        return id;
+    }
+
+    @Override
+    public synchronized void expired(long stale) {
+        if (id == stale) {
+            id = 0;
+        }
+    }
+
+    private void heartbeat() {
+        long current;
+        synchronized (this) {
+            current = id;
+        }
+        if (current == 0) {
+            return;
+        }
+        try {
+            boolean known = client.call(() -> manager.heartbeat(current));
+            if (!known) {
+                log.info("rmiq server at {} ended this client's session (it restarted, or did not hear from us in "
+                        + "time); its leases were returned, and the next receive opens a new session", client.address());
+                expired(current);
+            }
+            if (failing) {
+                failing = false;
+                log.info("rmiq server at {} answers heartbeats again", client.address());
+            }
+        } catch (RuntimeException e) {
+            if (!failing) {
+                failing = true;
+                log.warn("heartbeat to rmiq server at {} failed: {}; if this lasts, the server returns this "
+                        + "client's leased tasks to their queues", client.address(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        long current;
+        synchronized (this) {
+            closed = true;
+            current = id;
+            id = 0;
+            if (beat != null) {
+                beating.cancel(false);
+                beat.shutdownNow();
+            }
+        }
+        if (current != 0) {
+            try {
+                client.call(() -> {
+                    manager.closeSession(current);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.debug("closing session failed: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,539 @@
+package io.rmiq.server.journal;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal on disk: append-only segment files of length-prefixed, CRC32C-checked records.
+ *
+ * <pre>
+ * record   = length:int32 crc32c:int32 body[length]
+ * body     = PUT     queue id:int64 attempt:int32 payloadLength:int32 payload
+ *          | ACK     queue id:int64
+ *          | REQUEUE queue id:int64 attempt:int32
+ * queue    = length:uint16 utf8
+ * </pre>
+ *
+ * <p>Recovery replays every segment in order. A record cut short at the end of the newest segment (a
+ * write the process did not finish) is dropped with a warning; a bad record anywhere else stops the
+ * start with the file and offset, because silently skipping it could bring back acked tasks or lose
+ * unacked ones.
+ *
+ * <p>Compaction: a segment is deleted once nothing in it is live and every older segment is gone
+ * (an ack in a newer segment may be what keeps an older task finished). When the oldest segment is
+ * mostly finished, its few live tasks are copied forward so that it can go.
+ */
+public final class FileJournal implements Journal {
+
+    /** When writes reach the disk, as opposed to the operating system's cache. */
+    public enum Fsync {
+        /** Before every write returns; concurrent writers share one fsync (group commit). */
+        ALWAYS,
+        /** At least every 100 ms, in the background. */
+        INTERVAL,
+        /** When the operating system decides. */
+        NEVER
+    }
+
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    static final long INTERVAL_MILLIS = 100;
+    private static final int MAX_RECORD = 256 << 20;
+    private static final byte PUT = 1;
+    private static final byte ACK = 2;
+    private static final byte REQUEUE = 3;
+    private static final Pattern SEGMENT = Pattern.compile("segment-(\\d{10})\\.log");
+    private static final Logger log = LoggerFactory.getLogger(FileJournal.class);
+
+    /** A task the journal says is unfinished. */
+    public record Recovered(String queue, long id, int attempt, byte[] payload, int segment) {
+    }
+
+    /** What {@link #open} found. */
+    public record Recovery(FileJournal journal, List<Recovered> tasks, long nextId) {
+    }
+
+    /** Copies the live tasks of a segment forward (see {@link io.rmiq.server.queue.LocalQueue#copyForward}). */
+    @FunctionalInterface
+    public interface Compactor {
+        int copyForward(int segment) throws IOException;
+    }
+
+    private final Path dir;
+    private final Fsync fsync;
+    private final long segmentBytes;
+    private final FileChannel lockFile;
+    private final FileLock dirLock;
+
+    private final Object writeLock = new Object();
+    private FileChannel active;
+    private int activeSegment;
+    private long activeSize;
+    private long written;
+    private boolean closed;
+    private final TreeSet<Integer> segments = new TreeSet<>();
+    private final Map<Integer, Integer> live = new HashMap<>();
+    private final Map<Integer, Integer> puts = new HashMap<>();
+
+    private final Object syncLock = new Object();
+    private long synced;
+
+    private final ScheduledExecutorService flusher;
+    private final ExecutorService compaction;
+    private volatile Compactor compactor;
+
+    private FileJournal(Path dir, Fsync fsync, long segmentBytes, FileChannel lockFile, FileLock dirLock) {
+        this.dir = dir;
+        this.fsync = fsync;
+        this.segmentBytes = segmentBytes;
+        this.lockFile = lockFile;
+        this.dirLock = dirLock;
+        this.flusher = fsync == Fsync.INTERVAL ? Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "rmiq-journal-flush")) : null;
+        this.compaction = Executors.newSingleThreadExecutor(r -> daemon(r, "rmiq-journal-compact"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Opens the journal in {@code dir}, replays it, and starts a fresh segment for new writes.
+     *
+     * @throws IOException if another server holds the directory, or a segment is corrupt before its end
+     */
+    public static Recovery open(Path dir, Fsync fsync, long segmentBytes) throws IOException {
+        Files.createDirectories(dir);
+        FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock dirLock;
+        try {
+            dirLock = lockFile.tryLock();
+        } catch (IOException e) {
+            lockFile.close();
+            throw e;
+        }
+        if (dirLock == null) {
+            lockFile.close();
+            throw new IOException("journal " + dir + " is in use by another rmiq server");
+        }
+        FileJournal journal = new FileJournal(dir, fsync, segmentBytes, lockFile, dirLock);
+        try {
+            return journal.recover();
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+    }
+
+    private Recovery recover() throws IOException {
+        List<Integer> found = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            files.forEach(p -> {
+                Matcher m = SEGMENT.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    found.add(Integer.parseInt(m.group(1)));
+                }
+            });
+        }
+        found.sort(null);
+        Map<Long, Recovered> tasks = new LinkedHashMap<>();
+        long maxId = 0;
+        for (int i = 0; i < found.size(); i++) {
+            int seg = found.get(i);
+            maxId = Math.max(maxId, replay(seg, i == found.size() - 1, tasks));
+            segments.add(seg);
+        }
+        for (Recovered t : tasks.values()) {
+            live.merge(t.segment(), 1, Integer::sum);
+        }
+        synchronized (writeLock) {
+            openSegment(found.isEmpty() ? 1 : found.get(found.size() - 1) + 1);
+            deleteFinishedHead();
+        }
+        if (flusher != null) {
+            flusher.scheduleWithFixedDelay(this::flushQuietly, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        return new Recovery(this, new ArrayList<>(tasks.values()), maxId + 1);
+    }
+
+    /** Replays one segment into {@code tasks}; returns the highest task id it mentions. */
+    private long replay(int seg, boolean newest, Map<Long, Recovered> tasks) throws IOException {
+        Path file = segmentPath(seg);
+        long size = Files.size(file);
+        long maxId = 0;
+        int putCount = 0;
+        long offset = 0;
+        CRC32C crc = new CRC32C();
+        try (InputStream raw = Files.newInputStream(file);
+             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 20))) {
+            while (offset < size) {
+                long left = size - offset;
+                String problem = null;
+                int length = 0;
+                byte[] body = null;
+                if (left < 8) {
+                    problem = "a record header cut short";
+                } else {
+                    length = in.readInt();
+                    int expected = in.readInt();
+                    if (length <= 0 || length > MAX_RECORD) {
+                        problem = "an impossible record length " + length;
+                    } else if (length > left - 8) {
+                        problem = "a record cut short (" + (left - 8) + " of " + length + " bytes)";
+                    } else {
+                        body = new byte[length];
+                        in.readFully(body);
+                        crc.reset();
+                        crc.update(body);
+                        if ((int) crc.getValue() != expected) {
+                            problem = "a record whose checksum does not match";
+                        }
+                    }
+                }
+                if (problem != null) {
+                    boolean atEnd = body == null || offset + 8 + length == size;
+                    if (newest && (atEnd || zeros(file, offset))) {
+                        log.warn("journal {}: dropping {} at offset {} (the last {} bytes), left by an unclean stop",
+                                file, problem, offset, left);
+                        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                            ch.truncate(offset);
+                            ch.force(true);
+                        }
+                        break;
+                    }
+                    throw new IOException("journal " + file + " is corrupt at offset " + offset + ": " + problem
+                            + (newest ? ", with more data after it" : " in a segment that is not the newest")
+                            + ". Refusing to start: move the file aside to start without it (its tasks would be lost)");
+                }
+                maxId = Math.max(maxId, apply(ByteBuffer.wrap(body), seg, tasks, file, offset));
+                if (body[0] == PUT) {
+                    putCount++;
+                }
+                offset += 8 + length;
+            }
+        } catch (EOFException e) {
+            throw new IOException("journal " + file + " ended unexpectedly at offset " + offset, e);
+        }
+        puts.put(seg, putCount);
+        return maxId;
+    }
+
+    private static boolean zeros(Path file, long from) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            ch.position(from);
+            while (ch.read(b) > 0) {
+                b.flip();
+                while (b.hasRemaining()) {
+                    if (b.get() != 0) {
+                        return false;
+                    }
+                }
+                b.clear();
+            }
+            return true;
+        }
+    }
+
+    private static long apply(ByteBuffer b, int seg, Map<Long, Recovered> tasks, Path file, long offset)
+            throws IOException {
+        try {
+            byte type = b.get();
+            byte[] name = new byte[Short.toUnsignedInt(b.getShort())];
+            b.get(name);
+            String queue = new String(name, StandardCharsets.UTF_8);
+            long id = b.getLong();
+            switch (type) {
+                case PUT -> {
+                    int attempt = b.getInt();
+                    byte[] payload = new byte[b.getInt()];
+                    b.get(payload);
+                    // A copy made by compaction replaces the original, keeping its place in line.
+                    tasks.put(id, new Recovered(queue, id, attempt, payload, seg));
+                }
+                case ACK -> tasks.remove(id);
+                case REQUEUE -> {
+                    int attempt = b.getInt();
+                    Recovered t = tasks.get(id);
+                    if (t != null) {
+                        tasks.put(id, new Recovered(t.queue(), id, attempt, t.payload(), t.segment()));
+                    }
+                }
+                default -> throw new IOException("unknown record type " + type);
+            }
+            return id;
+        } catch (RuntimeException e) {
+            throw new IOException("journal " + file + " has a malformed record at offset " + offset + ": " + e, e);
+        }
+    }
+
+    /** Starts copying old segments' live tasks forward through {@code c}, now and after each new segment. */
+    public void compactor(Compactor c) {
+        this.compactor = c;
+        compaction.execute(this::compact);
+    }
+
+    @Override
+    public int write(List<JournalRecord> records) throws IOException {
+        if (records.isEmpty()) {
+            synchronized (writeLock) {
+                return activeSegment;
+            }
+        }
+        ByteBuffer buf = encode(records);
+        int segment;
+        long seq;
+        boolean rolled = false;
+        synchronized (writeLock) {
+            if (closed) {
+                throw new IOException("journal is closed");
+            }
+            if (activeSize > 0 && activeSize + buf.remaining() > segmentBytes) {
+                roll();
+                rolled = true;
+            }
+            int n = buf.remaining();
+            while (buf.hasRemaining()) {
+                active.write(buf);
+            }
+            activeSize += n;
+            segment = activeSegment;
+            account(records, segment);
+            seq = ++written;
+        }
+        if (fsync == Fsync.ALWAYS) {
+            sync(seq);
+        }
+        if (rolled && compactor != null) {
+            compaction.execute(this::compact);
+        }
+        return segment;
+    }
+
+    /** Group commit: whoever fsyncs covers every write made before it started. */
+    private void sync(long seq) throws IOException {
+        synchronized (syncLock) {
+            if (synced >= seq) {
+                return;
+            }
+            FileChannel ch;
+            long target;
+            synchronized (writeLock) {
+                ch = active;
+                target = written;
+            }
+            ch.force(false);
+            synced = target;
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            long target;
+            synchronized (writeLock) {
+                if (closed) {
+                    return;
+                }
+                target = written;
+            }
+            if (target > synced) {
+                sync(target);
+            }
+        } catch (IOException e) {
+            log.error("journal fsync failed: {}", e.toString());
+        }
+    }
+
+    /** Under the write lock. */
+    private void account(List<JournalRecord> records, int segment) {
+        for (JournalRecord r : records) {
+            if (r instanceof JournalRecord.Put p) {
+                live.merge(segment, 1, Integer::sum);
+                puts.merge(segment, 1, Integer::sum);
+                if (p.movedFrom() >= 0) {
+                    live.merge(p.movedFrom(), -1, Integer::sum);
+                }
+            } else if (r instanceof JournalRecord.Ack a) {
+                live.merge(a.segment(), -1, Integer::sum);
+            }
+        }
+        deleteFinishedHead();
+    }
+
+    /** Under the write lock: deletes the oldest segments while nothing in them is live. */
+    private void deleteFinishedHead() {
+        while (!segments.isEmpty()) {
+            int oldest = segments.first();
+            if (oldest == activeSegment || live.getOrDefault(oldest, 0) > 0) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(segmentPath(oldest));
+            } catch (IOException e) {
+                log.warn("could not delete finished journal segment {}: {}", segmentPath(oldest), e.toString());
+                return;
+            }
+            segments.pollFirst();
+            live.remove(oldest);
+            puts.remove(oldest);
+            log.debug("deleted finished journal segment {}", oldest);
+        }
+    }
+
+    /**
+     * Copies forward the live tasks of the oldest segment while it is mostly finished, so that it and
+     * the finished segments behind it can be deleted.
+     */
+    private void compact() {
+        try {
+            while (true) {
+                int oldest;
+                synchronized (writeLock) {
+                    deleteFinishedHead();
+                    if (closed || segments.size() < 3) {
+                        return;
+                    }
+                    oldest = segments.first();
+                    int liveHere = live.getOrDefault(oldest, 0);
+                    if (liveHere * 4L > puts.getOrDefault(oldest, 0)) {
+                        return; // mostly live: copying it would rewrite the queue for nothing
+                    }
+                }
+                int copied = compactor.copyForward(oldest);
+                synchronized (writeLock) {
+                    deleteFinishedHead();
+                    if (!segments.isEmpty() && segments.first() == oldest) {
+                        return; // something still pins it (a put in flight, or a queue no longer served)
+                    }
+                }
+                log.debug("compacted journal segment {}: {} live tasks copied forward", oldest, copied);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("journal compaction failed: {}", e.toString());
+        }
+    }
+
+    /** Under the write lock. */
+    private void roll() throws IOException {
+        if (fsync != Fsync.NEVER) {
+            active.force(false);
+        }
+        active.close();
+        openSegment(activeSegment + 1);
+    }
+
+    /** Under the write lock. */
+    private void openSegment(int seg) throws IOException {
+        active = FileChannel.open(segmentPath(seg), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        activeSegment = seg;
+        activeSize = 0;
+        segments.add(seg);
+        // The new file's name must reach the disk too, or an fsynced record could vanish with it.
+        if (fsync != Fsync.NEVER) {
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException e) {
+                // some file systems cannot fsync a directory; the segment's own fsyncs still apply
+            }
+        }
+    }
+
+    private Path segmentPath(int seg) {
+        return dir.resolve(String.format("segment-%010d.log", seg));
+    }
+
+    private static ByteBuffer encode(List<JournalRecord> records) {
+        int size = 0;
+        List<byte[]> names = new ArrayList<>(records.size());
+        for (JournalRecord r : records) {
+            byte[] name = r.queue().getBytes(StandardCharsets.UTF_8);
+            names.add(name);
+            size += 8 + bodySize(r, name);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < records.size(); i++) {
+            JournalRecord r = records.get(i);
+            byte[] name = names.get(i);
+            int length = bodySize(r, name);
+            int start = buf.position();
+            buf.putInt(length).putInt(0);
+            int body = buf.position();
+            buf.put(type(r)).putShort((short) name.length).put(name).putLong(r.id());
+            if (r instanceof JournalRecord.Put p) {
+                buf.putInt(p.attempt()).putInt(p.payload().length).put(p.payload());
+            } else if (r instanceof JournalRecord.Requeue q) {
+                buf.putInt(q.attempt());
+            }
+            crc.reset();
+            crc.update(buf.array(), body, length);
+            buf.putInt(start + 4, (int) crc.getValue());
+        }
+        buf.flip();
+        return buf;
+    }
+
+    private static int bodySize(JournalRecord r, byte[] name) {
+        int common = 1 + 2 + name.length + 8;
+        if (r instanceof JournalRecord.Put p) {
+            return common + 4 + 4 + p.payload().length;
+        }
+        return r instanceof JournalRecord.Requeue ? common + 4 : common;
+    }
+
+    private static byte type(JournalRecord r) {
+        if (r instanceof JournalRecord.Put) {
+            return PUT;
+        }
+        return r instanceof JournalRecord.Requeue ? REQUEUE : ACK;
+    }
+
+    /** Flushes, fsyncs and closes; releases the directory. */
+    @Override
+    public void close() throws IOException {
+        if (flusher != null) {
+            flusher.shutdownNow();
+        }
+        compaction.shutdownNow();
+        try {
+            synchronized (writeLock) {
+                if (!closed && active != null) {
+                    closed = true;
+                    if (fsync != Fsync.NEVER) {
+                        active.force(false);
+                    }
+                    active.close();
+                }
+                closed = true;
+            }
+        } finally {
+            dirLock.release();
+            lockFile.close();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.rmiq.server.queue;
+
+/**
+ * One task inside a queue. Mutable, guarded by its queue's lock; it is in exactly one of the queue's
+ * ready list, delayed set or lease table at a time.
+ */
+final class Task {
+    final long id;
+    final byte[] payload;
+    /** Deliveries so far. */
+    int attempt;
+    /** When a delayed task may be delivered again, epoch millis. */
+    long notBefore;
+    /** The session holding the lease, while leased. */
+    long session;
+    /** When the lease ends, epoch millis, while leased. */
+    long leaseDeadline;
+    /** The journal segment holding this task's put. */
+    int segment;
+
+    Task(long id, byte[] payload, int attempt, int segment) {
+        this.id = id;
+        this.payload = payload;
+        this.attempt = attempt;
+        this.segment = segment;
+    }
+}
