@@ -168,21 +168,43 @@ public final class Cli {
         }
     }
 
-    @Command(name = "worker", description = "The demo worker: takes integers from 'tasks' and puts [n, n*n] on 'results', until stopped.")
+    @Command(name = "worker", description = "The demo worker: takes [id, n] from 'tasks', puts [id, n, n*n] on 'results' and acks the task, until stopped. Tasks it held when it died go to other workers.")
     static final class Worker implements Callable<Integer> {
         @Mixin Connection connection;
         @Option(names = "--work-ms", paramLabel = "MILLIS", description = "Simulated work per task (default: ${DEFAULT-VALUE}).")
         long workMs;
+        @Option(names = "--threads", paramLabel = "N", description = "Tasks run at once (default: the number of cores, ${DEFAULT-VALUE}).")
+        int threads = Runtime.getRuntime().availableProcessors();
         @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Exit after this long without a task (default: run until stopped).")
         Integer idleExit;
+        @Option(names = "--quiet", description = "Print only the ready and done lines.")
+        boolean quiet;
 
         @Override
         public Integer call() throws Exception {
-            if (workMs < 0 || (idleExit != null && idleExit < 1)) {
-                throw new IllegalArgumentException("--work-ms must not be negative and --idle-exit must be at least 1");
+            if (workMs < 0 || threads < 1 || (idleExit != null && idleExit < 1)) {
+                throw new IllegalArgumentException("--work-ms must not be negative, --threads and --idle-exit must be at least 1");
             }
             try (QueueClient client = connection.connect()) {
-                TaskWorker.run(client, workMs, idleExit == null ? null : Duration.ofSeconds(idleExit), OUT);
+                var worker = TaskWorker.worker(client, workMs, threads,
+                        idleExit == null ? null : Duration.ofSeconds(idleExit), quiet, OUT);
+                Thread hook = new Thread(() -> {
+                    worker.stop();
+                    try {
+                        worker.awaitStopped(Duration.ofSeconds(10));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "rmiq-worker-stop");
+                Runtime.getRuntime().addShutdownHook(hook);
+                OUT.println("worker ready");
+                worker.run();
+                OUT.println("worker done: " + worker.completed() + " tasks");
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down
+                }
             }
             return 0;
         }

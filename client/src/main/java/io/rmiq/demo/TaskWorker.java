@@ -1,14 +1,15 @@
 package io.rmiq.demo;
 
-import io.rmiq.api.DistributedQueue;
 import io.rmiq.client.QueueClient;
+import io.rmiq.client.worker.Worker;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The worker of the classic task_master.py / task_worker.py pair: takes integers from {@code tasks}
- * and puts {@code [n, n*n]} on {@code results}. Start as many as you like, on any machine.
+ * The worker of the classic task_master.py / task_worker.py pair: takes {@code [id, n]} from
+ * {@code tasks} and puts {@code [id, n, n*n]} on {@code results}. Start as many as you like, on any
+ * machine; a task whose worker dies goes to another.
  */
 public final class TaskWorker {
 
@@ -16,30 +17,36 @@ public final class TaskWorker {
     }
 
     /**
-     * Works until no task arrives for {@code idleExit} (or forever when it is null).
+     * Works until no task arrives for {@code idleExit} (or until stopped, when it is null).
      *
-     * @return how many tasks it completed
+     * @return the runtime, to stop from another thread
      */
-    public static int run(QueueClient client, long workMillis, Duration idleExit, PrintStream out)
-            throws InterruptedException {
-        DistributedQueue<Integer> tasks = client.queue("tasks");
-        DistributedQueue<List<Long>> results = client.queue("results");
-        out.println("worker ready");
-        int done = 0;
-        while (true) {
-            Integer n = idleExit == null ? tasks.get() : tasks.poll(idleExit);
-            if (n == null) {
-                break;
-            }
-            if (workMillis > 0) {
-                Thread.sleep(workMillis);
-            }
-            long square = (long) n * n;
-            out.println("run task " + n + " * " + n + " = " + square);
-            results.put(List.of((long) n, square));
-            done++;
+    public static Worker<List<Long>, List<Long>> worker(QueueClient client, long workMillis, int threads,
+            Duration idleExit, boolean quiet, PrintStream out) {
+        Worker.Builder<List<Long>, List<Long>> b = Worker.<List<Long>, List<Long>>builder(client)
+                .from("tasks").to("results").threads(threads).handler(task -> {
+                    long id = task.get(0);
+                    long n = task.get(1);
+                    sleep(workMillis);
+                    if (!quiet) {
+                        out.println("run task " + n + " * " + n + " = " + n * n);
+                    }
+                    return List.of(id, n, n * n);
+                });
+        if (idleExit != null) {
+            b.idleExit(idleExit);
         }
-        out.println("worker done: " + done + " tasks");
-        return done;
+        return b.build();
+    }
+
+    private static void sleep(long millis) {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis); // stands in for real work
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while working", e);
+            }
+        }
     }
 }

@@ -1,0 +1,372 @@
+package io.rmiq.client.worker;
+
+import io.rmiq.api.Delivery;
+import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.RmiqException;
+import io.rmiq.client.QueueClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker runtime: takes tasks from one queue under leases, runs a handler on each, puts the
+ * results on another queue and only then acks the tasks. Nothing is lost to a worker that dies: its
+ * unacked tasks come back to the queue.
+ *
+ * <pre>{@code
+ * Worker<Integer, Long> worker = Worker.<Integer, Long>builder(client)
+ *         .from("tasks").to("results").handler(n -> (long) n * n).build();
+ * worker.run();  // until stop(), or idle for idleExit
+ * }</pre>
+ *
+ * <p>Underneath: one thread prefetches batches of tasks, {@code threads} threads run the handler,
+ * one thread puts results and acks in batches, and the leases of everything held are extended while
+ * tasks run, however long they take. A handler that throws gives its task back with the exception as
+ * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}.
+ *
+ * @param <T> the task type
+ * @param <R> the result type
+ */
+public final class Worker<T, R> {
+
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final DistributedQueue<T> tasks;
+    private final DistributedQueue<R> results;
+    private final Function<? super T, ? extends R> handler;
+    private final int threads;
+    private final int prefetch;
+    private final Duration idleExit;
+
+    private final BlockingQueue<Delivery<T>> ready;
+    private final BlockingQueue<Done<T, R>> done = new LinkedBlockingQueue<>();
+    private final Set<Delivery<T>> held = ConcurrentHashMap.newKeySet();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final Semaphore slots;
+    private volatile boolean stopping;
+    private volatile boolean handlersDone;
+    private volatile long lastTaskNanos = System.nanoTime();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private record Done<T, R>(Delivery<T> delivery, R result, Throwable error) {
+    }
+
+    private Worker(Builder<T, R> b) {
+        this.tasks = b.client.queue(b.from);
+        this.results = b.to == null ? null : b.client.queue(b.to);
+        this.handler = b.handler;
+        this.threads = b.threads;
+        this.prefetch = b.prefetch;
+        this.idleExit = b.idleExit;
+        this.ready = new LinkedBlockingQueue<>();
+        this.slots = new Semaphore(prefetch);
+    }
+
+    /** Settings for a worker on {@code client}'s queues. */
+    public static <T, R> Builder<T, R> builder(QueueClient client) {
+        return new Builder<>(client);
+    }
+
+    /** Tasks finished and acked so far. */
+    public long completed() {
+        return completed.get();
+    }
+
+    /** Handler failures so far (each gave its task back). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Asks the worker to finish what it holds and return from {@link #run()}. */
+    public void stop() {
+        stopping = true;
+    }
+
+    /** Waits up to {@code timeout} for {@link #run()} to return after {@link #stop()}. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Works until {@link #stop()}, an interrupt, or {@code idleExit} without a task. Tasks held when it
+     * stops are finished first; those it could not finish are given back.
+     *
+     * @throws RmiqException if the server fails in a way retrying cannot mend (wrong key, no queue)
+     */
+    public void run() throws InterruptedException {
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            workers.add(start("rmiq-worker-" + i, this::handleLoop));
+        }
+        Thread committer = start("rmiq-worker-commit", this::commitLoop);
+        Thread extender = start("rmiq-worker-extend", this::extendLoop);
+        try {
+            fetchLoop();
+        } finally {
+            stopping = true;
+            for (Thread t : workers) {
+                t.join();
+            }
+            handlersDone = true;
+            committer.join();
+            extender.interrupt();
+            extender.join();
+            giveBack(new ArrayList<>(held), "worker stopped before handling it");
+            stopped.countDown();
+        }
+    }
+
+    private static Thread start(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void fetchLoop() throws InterruptedException {
+        while (!stopping) {
+            if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                continue; // every slot is busy until a task finishes
+            }
+            int room = 1 + slots.drainPermits();
+            List<Delivery<T>> got;
+            try {
+                got = tasks.receive(room, Duration.ofMillis(500));
+            } catch (RuntimeException e) {
+                slots.release(room);
+                throw e;
+            }
+            slots.release(room - got.size());
+            if (got.isEmpty()) {
+                if (idleExit != null && held.isEmpty()
+                        && System.nanoTime() - lastTaskNanos > idleExit.toNanos()) {
+                    return;
+                }
+                continue;
+            }
+            lastTaskNanos = System.nanoTime();
+            held.addAll(got);
+            ready.addAll(got);
+        }
+    }
+
+    private void handleLoop() {
+        try {
+            while (true) {
+                Delivery<T> d = ready.poll(100, TimeUnit.MILLISECONDS);
+                if (d == null) {
+                    if (stopping) {
+                        return;
+                    }
+                    continue;
+                }
+                try {
+                    done.add(new Done<>(d, handler.apply(d.payload()), null));
+                } catch (RuntimeException | Error e) {
+                    done.add(new Done<>(d, null, e));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Puts results, then acks their tasks, in batches: a crash between the two only duplicates. */
+    private void commitLoop() {
+        List<Done<T, R>> batch = new ArrayList<>();
+        try {
+            while (true) {
+                Done<T, R> first = done.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (handlersDone && done.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                done.drainTo(batch, 999);
+                commit(batch);
+                batch.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void commit(List<Done<T, R>> batch) throws InterruptedException {
+        List<R> out = new ArrayList<>(batch.size());
+        List<Delivery<T>> finished = new ArrayList<>(batch.size());
+        for (Done<T, R> d : batch) {
+            if (d.error() != null) {
+                failed.incrementAndGet();
+                log.debug("task {} failed: {}", d.delivery().id(), d.error().toString());
+                try {
+                    d.delivery().nack(reason(d.error()));
+                } catch (RmiqException e) {
+                    log.warn("could not give back task {}: {}", d.delivery().id(), e.getMessage());
+                }
+                release(d.delivery());
+                continue;
+            }
+            out.add(d.result());
+            finished.add(d.delivery());
+        }
+        try {
+            if (results != null && !out.isEmpty()) {
+                results.putAll(out);
+            }
+            if (!finished.isEmpty()) {
+                tasks.ack(finished);
+                completed.addAndGet(finished.size());
+            }
+        } catch (RmiqException e) {
+            // Not acked: the leases run out and the tasks come back; results already put are duplicates.
+            log.warn("could not store results of {} task{}: {}", finished.size(), finished.size() == 1 ? "" : "s",
+                    e.getMessage());
+        } finally {
+            finished.forEach(this::release);
+        }
+    }
+
+    private void release(Delivery<T> d) {
+        if (held.remove(d)) {
+            slots.release();
+        }
+    }
+
+    /** Keeps every held lease alive while its task waits or runs. */
+    private void extendLoop() {
+        try {
+            while (true) {
+                Thread.sleep(1_000);
+                List<Delivery<T>> now = new ArrayList<>(held);
+                if (now.isEmpty()) {
+                    continue;
+                }
+                long soonest = Long.MAX_VALUE;
+                for (Delivery<T> d : now) {
+                    soonest = Math.min(soonest, d.leaseDeadline().toEpochMilli());
+                }
+                // Renew when a third of the shortest remaining lease is gone, well before it ends.
+                if (soonest - System.currentTimeMillis() < 2 * leaseMillisEstimate(now) / 3) {
+                    try {
+                        tasks.extend(now);
+                    } catch (RmiqException e) {
+                        log.warn("could not extend leases: {}", e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private volatile long leaseMillis;
+
+    private long leaseMillisEstimate(List<Delivery<T>> now) {
+        if (leaseMillis == 0) {
+            long longest = 0;
+            for (Delivery<T> d : now) {
+                longest = Math.max(longest, d.leaseDeadline().toEpochMilli() - System.currentTimeMillis());
+            }
+            leaseMillis = Math.max(1_500, longest);
+        }
+        return leaseMillis;
+    }
+
+    private void giveBack(List<Delivery<T>> deliveries, String reason) {
+        for (Delivery<T> d : deliveries) {
+            try {
+                d.nack(reason);
+            } catch (RmiqException e) {
+                log.debug("could not give back task {}: {}", d.id(), e.getMessage());
+            }
+            release(d);
+        }
+    }
+
+    private static String reason(Throwable e) {
+        String s = e.toString();
+        return s.length() > 1_000 ? s.substring(0, 1_000) + "…" : s;
+    }
+
+    /** Collects a worker's settings. Not thread-safe. */
+    public static final class Builder<T, R> {
+        private final QueueClient client;
+        private String from = "tasks";
+        private String to;
+        private Function<? super T, ? extends R> handler;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int prefetch = -1;
+        private Duration idleExit;
+
+        private Builder(QueueClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** The queue to take tasks from. Default {@code tasks}. */
+        public Builder<T, R> from(String queue) {
+            this.from = queue;
+            return this;
+        }
+
+        /** The queue to put results on; none if not set (the handler's result is dropped). */
+        public Builder<T, R> to(String queue) {
+            this.to = queue;
+            return this;
+        }
+
+        /** What to do with each task. Required. */
+        public Builder<T, R> handler(Function<? super T, ? extends R> handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        /** Handler threads. Default: the number of cores. */
+        public Builder<T, R> threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Most tasks held at once (running or waiting to run). Default: twice the threads. */
+        public Builder<T, R> prefetch(int prefetch) {
+            if (prefetch < 1) {
+                throw new IllegalArgumentException("prefetch must be at least 1");
+            }
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Return from {@link Worker#run()} after this long without a task. Default: never. */
+        public Builder<T, R> idleExit(Duration idle) {
+            this.idleExit = idle;
+            return this;
+        }
+
+        public Worker<T, R> build() {
+            if (handler == null) {
+                throw new IllegalStateException("a handler is required");
+            }
+            if (prefetch < 0) {
+                prefetch = 2 * threads;
+            }
+            return new Worker<>(this);
+        }
+    }
+}
