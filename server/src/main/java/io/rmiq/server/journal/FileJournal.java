@@ -133,6 +133,8 @@ public final class FileJournal implements Journal {
         FileLock dirLock;
         try {
             dirLock = lockFile.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            dirLock = null; // held by this very JVM
         } catch (IOException e) {
             lockFile.close();
             throw e;
@@ -161,6 +163,15 @@ public final class FileJournal implements Journal {
             });
         }
         found.sort(null);
+        // Empty segments hold nothing, and would hide which segment was being written when the process
+        // stopped: the only one whose last record may be torn.
+        for (var it = found.iterator(); it.hasNext(); ) {
+            Path p = segmentPath(it.next());
+            if (Files.size(p) == 0) {
+                Files.delete(p);
+                it.remove();
+            }
+        }
         Map<Long, Recovered> tasks = new LinkedHashMap<>();
         long maxId = 0;
         for (int i = 0; i < found.size(); i++) {
