@@ -1,0 +1,124 @@
+package io.rmiq.client;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rmiq.api.DeadLetter;
+import io.rmiq.api.DistributedQueue;
+import io.rmiq.client.worker.Worker;
+import io.rmiq.server.QueueServer;
+import io.rmiq.server.queue.QueueConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker runtime against a real server over 127.0.0.1. */
+class WorkerTest {
+
+    static final String KEY = "worker-test-key";
+    QueueServer server;
+    QueueClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
+                .queue(new QueueConfig("tasks", Integer.MAX_VALUE, 1_000, 3)).queue("results").start();
+        client = QueueClient.connect("127.0.0.1", server.port(), KEY);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.close();
+    }
+
+    CompletableFuture<Void> runInBackground(Worker<?, ?> worker) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                worker.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void worker_putsEveryResultOnce_andAcksEveryTask() throws Exception {
+        client.<Integer>queue("tasks").putAll(IntStream.range(0, 2_000).boxed().toList());
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                .threads(4).handler(n -> n * 2).idleExit(Duration.ofSeconds(1)).build();
+        worker.run();
+        assertEquals(2_000, worker.completed());
+        DistributedQueue<Integer> results = client.queue("results");
+        List<Integer> got = new ArrayList<>();
+        while (got.size() < 2_000) {
+            got.addAll(results.take(1_000, Duration.ofSeconds(2)));
+        }
+        assertEquals(IntStream.range(0, 2_000).map(n -> n * 2).boxed().collect(java.util.stream.Collectors.toSet()),
+                new HashSet<>(got));
+        assertEquals(0, server.stats().stream().mapToInt(s -> s.size() + s.inFlight()).sum() - 0);
+    }
+
+    @Test
+    void taskLongerThanItsLease_isExtended_notRedelivered() throws Exception {
+        client.<Integer>queue("tasks").put(7);
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                .threads(1).handler(n -> {
+                    try {
+                        Thread.sleep(3_500); // the lease is 1 s
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return n;
+                }).idleExit(Duration.ofSeconds(1)).build();
+        worker.run();
+        assertEquals(1, worker.completed());
+        assertEquals(0, worker.failed());
+        assertEquals(List.of(7), client.<Integer>queue("results").take(10, Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void handlerThatAlwaysThrows_sendsTheTaskToDeadLetters_withTheReason() throws Exception {
+        client.<Integer>queue("tasks").put(13);
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                .threads(1).handler(n -> {
+                    throw new IllegalStateException("cannot compute " + n);
+                }).build();
+        CompletableFuture<Void> running = runInBackground(worker);
+        DeadLetter letter = client.<DeadLetter>queue("tasks.dead").poll(Duration.ofSeconds(30));
+        worker.stop();
+        running.get(30, TimeUnit.SECONDS);
+        assertEquals(3, letter.attempts());
+        assertTrue(letter.reason().contains("IllegalStateException: cannot compute 13"), letter.reason());
+        assertEquals(3, worker.failed());
+        assertEquals(0, worker.completed());
+    }
+
+    @Test
+    void stop_finishesWhatIsHeld_andReturns() throws Exception {
+        client.<Integer>queue("tasks").putAll(IntStream.range(0, 50).boxed().toList());
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                .threads(2).handler(n -> {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return n;
+                }).build();
+        CompletableFuture<Void> running = runInBackground(worker);
+        await().atMost(Duration.ofSeconds(30)).until(() -> worker.completed() >= 5);
+        worker.stop();
+        running.get(30, TimeUnit.SECONDS);
+        int left = client.queue("tasks").size();
+        assertEquals(50, worker.completed() + left, "every task is either done or back in the queue");
+    }
+}
