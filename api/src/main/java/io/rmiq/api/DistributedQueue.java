@@ -81,6 +81,9 @@ public interface DistributedQueue<E> {
      */
     int extend(Collection<? extends Delivery<E>> deliveries);
 
+    /** Up to {@code max} waiting items in queue order, left in the queue: for looking, not for work. */
+    List<E> peek(int max);
+
     /** Items waiting to be taken (not counting those leased and not yet acked). */
     int size();
 }

@@ -68,6 +68,9 @@ public interface RemoteQueue extends Remote {
      */
     long[] extend(long[] ids, int[] attempts, long session) throws RemoteException;
 
+    /** Up to {@code max} waiting items, in queue order, left where they are. */
+    byte[][] peek(int max) throws RemoteException;
+
     /** Items waiting to be taken. */
     int size() throws RemoteException;
 }

@@ -1,5 +1,6 @@
 package io.rmiq.cli;
 
+import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RmiqException;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "client.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         usageHelpAutoWidth = true,
         description = "Talks to an rmiq server: puts and gets items, shows queues, runs the master/worker demo.",
-        subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Master.class, Cli.Worker.class,
+        subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Dead.class, Cli.Requeue.class,
+            Cli.Master.class, Cli.Worker.class,
             CommandLine.HelpCommand.class})
 public final class Cli {
 
@@ -142,6 +144,67 @@ public final class Cli {
                                 q.capacity() == Integer.MAX_VALUE ? "unbounded" : String.valueOf(q.capacity()));
                     }
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "dead", description = "Lists QUEUE's dead letters (tasks that failed too often), oldest first, without removing them.")
+    static final class Dead implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Option(names = "--count", paramLabel = "N", description = "Show at most N (default: ${DEFAULT-VALUE}).")
+        int count = 100;
+
+        @Override
+        public Integer call() {
+            if (count < 1) {
+                throw new IllegalArgumentException("--count must be at least 1");
+            }
+            try (QueueClient client = connection.connect()) {
+                DistributedQueue<DeadLetter> dead = client.queue(DeadLetter.queueFor(queue));
+                List<DeadLetter> letters = dead.peek(count);
+                for (DeadLetter l : letters) {
+                    String payload;
+                    try {
+                        payload = render(client.decode(l));
+                    } catch (RmiqException e) {
+                        payload = "(" + l.payload().length + " bytes: " + e.getMessage() + ")";
+                    }
+                    OUT.println("#" + l.id() + " attempts=" + l.attempts() + " died=" + java.time.Instant.ofEpochMilli(l.diedAt())
+                            + " reason=" + l.reason() + " payload=" + payload);
+                }
+                int total = dead.size();
+                OUT.println(total + " dead letter" + (total == 1 ? "" : "s") + " in " + dead.name()
+                        + (total > letters.size() ? " (showing " + letters.size() + ")" : ""));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "requeue", description = "Moves QUEUE's dead letters back onto QUEUE as fresh tasks.")
+    static final class Requeue implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+        @Option(names = "--count", paramLabel = "N", description = "Move at most N (default: all).")
+        Integer count;
+
+        @Override
+        public Integer call() {
+            if (count != null && count < 1) {
+                throw new IllegalArgumentException("--count must be at least 1");
+            }
+            int limit = count == null ? Integer.MAX_VALUE : count;
+            try (QueueClient client = connection.connect()) {
+                int moved = 0;
+                while (moved < limit) {
+                    int n = client.requeueDead(queue, Math.min(10_000, limit - moved));
+                    if (n == 0) {
+                        break;
+                    }
+                    moved += n;
+                }
+                OUT.println("requeued " + moved + " dead letter" + (moved == 1 ? "" : "s") + " onto " + queue);
             }
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.rmiq.client;
 
+import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
@@ -109,6 +110,11 @@ public final class QueueClient implements AutoCloseable {
      */
     public int requeueDead(String queue, int max) {
         return call(() -> manager.requeueDead(queue, max));
+    }
+
+    /** Deserializes a dead letter's payload under this client's allow list. */
+    public Object decode(DeadLetter letter) {
+        return codec.decode(letter.payload());
     }
 
     /** One snapshot per queue, sorted by name. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rmiq.api.DistributedQueue;
 import io.rmiq.client.Processes.Proc;
 import io.rmiq.client.Processes.ServerProc;
 import java.nio.file.Files;
@@ -96,6 +97,30 @@ class DemoProcessIT {
         assertEquals(1, empty.awaitExit(LONG), empty.all());
         assertEquals(1, empty.err.size(), empty.all());
         assertTrue(empty.err.get(0).contains("timed out"), empty.all());
+    }
+
+    @Test
+    void cli_listsAndRequeuesDeadLetters() throws Exception {
+        ServerProc server = procs.server(dir, "--queue", "jobs,max-attempts=2");
+        try (QueueClient c = QueueClient.connect(server.host(), server.port(),
+                Files.readString(dir.resolve("rmiq-data/authkey")).strip())) {
+            DistributedQueue<String> jobs = c.queue("jobs");
+            jobs.put("poison");
+            jobs.receive(1, Duration.ofSeconds(2)).get(0).nack("parse error at line 1");
+            jobs.receive(1, Duration.ofSeconds(2)).get(0).nack("parse error at line 1, again");
+        }
+        Proc dead = client(server, "dead", "jobs");
+        assertEquals(0, dead.awaitExit(LONG), dead.all());
+        assertTrue(dead.out.get(0).contains("attempts=2") && dead.out.get(0).contains("reason=parse error at line 1, again")
+                && dead.out.get(0).endsWith("payload=poison"), dead.all());
+        assertEquals("1 dead letter in jobs.dead", dead.out.get(1));
+
+        Proc requeue = client(server, "requeue", "jobs");
+        assertEquals(0, requeue.awaitExit(LONG), requeue.all());
+        assertEquals(List.of("requeued 1 dead letter onto jobs"), requeue.out);
+        Proc get = client(server, "get", "jobs", "--timeout", "5");
+        assertEquals(0, get.awaitExit(LONG), get.all());
+        assertEquals(List.of("poison"), get.out);
     }
 
     @Test

@@ -196,6 +196,18 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     }
 
     @Override
+    public List<E> peek(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
+        }
+        List<E> out = new ArrayList<>();
+        for (byte[] b : uninterruptibly(() -> remote.peek(max))) {
+            out.add(decode(b));
+        }
+        return out;
+    }
+
+    @Override
     public int size() {
         return uninterruptibly(remote::size);
     }

@@ -440,6 +440,29 @@ public final class LocalQueue {
         }
     }
 
+    /** Up to {@code max} waiting items, ready ones first, without taking them. */
+    public byte[][] peek(int max) {
+        lock.lock();
+        try {
+            List<byte[]> out = new ArrayList<>(Math.min(max, ready.size() + delayed.size()));
+            for (Task t : ready) {
+                if (out.size() == max) {
+                    break;
+                }
+                out.add(t.payload);
+            }
+            for (Task t : delayed) {
+                if (out.size() == max) {
+                    break;
+                }
+                out.add(t.payload);
+            }
+            return out.toArray(new byte[0][]);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Tasks waiting: ready and delayed. */
     public int size() {
         lock.lock();

@@ -104,6 +104,12 @@ public final class QueueService implements RemoteQueue {
     }
 
     @Override
+    public byte[][] peek(int max) {
+        checkMax(max);
+        return queue.peek(max);
+    }
+
+    @Override
     public int size() {
         return queue.size();
     }
