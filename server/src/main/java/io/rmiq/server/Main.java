@@ -51,6 +51,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--fsync", paramLabel = "always|interval|never", description = "When the journal reaches the disk: before each put returns (always, with group commit), at least every 100 ms (interval), or when the OS decides (never). Every policy writes a put to the journal file before it returns, so it survives kill -9 (default: ${DEFAULT-VALUE}).")
     String fsync = "interval";
 
+    @Option(names = "--max-memory", paramLabel = "SIZE", description = "Heap all queues together may hold (payloads plus about 100 bytes a task), e.g. 512m or 2g; beyond it producers wait as on a full queue (default: half the JVM's maximum heap).")
+    String maxMemory;
+
     @Option(names = "--session-timeout", paramLabel = "SECONDS", description = "How long a client may go silent before its leased tasks go back to their queues (default: ${DEFAULT-VALUE}).")
     double sessionTimeoutSeconds = 10;
 
@@ -75,6 +78,9 @@ public final class Main implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(Main.class);
         QueueServer.Builder builder = QueueServer.builder();
         try {
+            if (maxMemory != null) {
+                builder.maxMemory(size(maxMemory, "--max-memory"));
+            }
             builder.port(port).bind(bind).advertiseHost(advertiseHost).dataDir(dataDir)
                     .fsync(fsyncPolicy(fsync)).sessionTimeout(seconds(sessionTimeoutSeconds, "--session-timeout"));
             QueueSpec defaults = new QueueSpec(seconds(leaseSeconds, "--lease").toMillis(), maxAttempts);
@@ -111,6 +117,20 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad --fsync '" + value + "': use always, interval or never");
         }
+    }
+
+    private static long size(String value, String flag) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d+)([kmg]?)b?").matcher(value.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("bad " + flag + " '" + value + "': use bytes or a size such as 512m or 2g");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "k" -> n << 10;
+            case "m" -> n << 20;
+            case "g" -> n << 30;
+            default -> n;
+        };
     }
 
     private static java.time.Duration seconds(double value, String flag) {

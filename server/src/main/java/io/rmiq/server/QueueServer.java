@@ -15,6 +15,7 @@ import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
 import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
@@ -84,6 +85,7 @@ public final class QueueServer implements AutoCloseable {
     private final Sessions sessions;
     private final long localSession;
     private final Journal journal;
+    private final MemoryBudget memory;
     private final ScheduledExecutorService reaper;
     private final LongSupplier clock = System::currentTimeMillis;
     private final String advertisedHost;
@@ -111,9 +113,10 @@ public final class QueueServer implements AutoCloseable {
         } else {
             this.journal = Journal.NONE;
         }
+        this.memory = new MemoryBudget(b.maxMemory);
         for (QueueConfig config : b.queues.values()) {
-            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null);
-            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, codec::encode);
+            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory);
+            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, codec::encode, memory);
             queues.put(queue.name(), queue);
             queues.put(dead.name(), dead);
         }
@@ -162,6 +165,9 @@ public final class QueueServer implements AutoCloseable {
         reaper.scheduleWithFixedDelay(this::reap, REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
         log.info("rmiq server on port {} ({}), advertising {} to clients; queues: {}", port,
                 bind == null ? "all interfaces" : "bound to " + bind.getHostAddress(), advertisedHost, describeQueues());
+        log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20,
+                b.dataDir == null ? "in memory only (no data directory)"
+                        : "journal in " + b.dataDir.resolve("journal").toAbsolutePath() + ", fsync " + b.fsync.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private void restore(FileJournal.Recovery recovery) {
@@ -285,6 +291,16 @@ public final class QueueServer implements AutoCloseable {
         return out;
     }
 
+    /** Heap the queues hold now (payloads plus per-task cost), and the most they may hold. */
+    public long memoryUsed() {
+        return memory.used();
+    }
+
+    /** The most heap the queues may hold. */
+    public long memoryLimit() {
+        return memory.limit();
+    }
+
     /** Connections refused since start for a wrong key or a foreign protocol. */
     public long authFailures() {
         return socketFactory.authFailures();
@@ -388,6 +404,7 @@ public final class QueueServer implements AutoCloseable {
         private Path dataDir;
         private FileJournal.Fsync fsync = FileJournal.Fsync.INTERVAL;
         private long segmentBytes = FileJournal.DEFAULT_SEGMENT_BYTES;
+        private long maxMemory = Runtime.getRuntime().maxMemory() / 2;
         private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
 
@@ -463,6 +480,18 @@ public final class QueueServer implements AutoCloseable {
                 throw new IllegalArgumentException("segment size must be at least 4096 bytes");
             }
             this.segmentBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The heap all queues together may hold: payloads plus {@value MemoryBudget#TASK_OVERHEAD} bytes per
+         * task. Beyond it, producers wait as on a full queue. Default: half the JVM's maximum heap.
+         */
+        public Builder maxMemory(long bytes) {
+            if (bytes < 1 << 20) {
+                throw new IllegalArgumentException("the memory limit must be at least 1 MiB");
+            }
+            this.maxMemory = bytes;
             return this;
         }
 

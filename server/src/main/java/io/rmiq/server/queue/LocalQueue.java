@@ -45,6 +45,7 @@ public final class LocalQueue {
     private final LongSupplier clock;
     private final LocalQueue dead;
     private final Function<DeadLetter, byte[]> deadLetterCodec;
+    private final MemoryBudget memory;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -61,7 +62,8 @@ public final class LocalQueue {
      * @param deadLetterCodec serializes a dead letter into the dead queue's item bytes
      */
     public LocalQueue(QueueConfig config, Journal journal, AtomicLong ids, LongSupplier clock, LocalQueue dead,
-            Function<DeadLetter, byte[]> deadLetterCodec) {
+            Function<DeadLetter, byte[]> deadLetterCodec, MemoryBudget memory) {
+        this.memory = memory;
         this.config = config;
         this.journal = journal;
         this.ids = ids;
@@ -85,6 +87,7 @@ public final class LocalQueue {
 
     /** Puts back tasks found in the journal at start, in order, before any client is served. */
     public void restore(long id, int attempt, byte[] payload, int segment) {
+        memory.take(MemoryBudget.cost(payload));
         lock.lock();
         try {
             ready.addLast(new Task(id, payload, attempt, segment));
@@ -121,6 +124,21 @@ public final class LocalQueue {
             } finally {
                 lock.unlock();
             }
+            long bytes = 0;
+            for (int i = 0; i < k; i++) {
+                bytes += MemoryBudget.cost(batch[done + i]);
+            }
+            if (!memory.tryTake(bytes)) {
+                release(k);
+                if (nanos <= 0) {
+                    return done;
+                }
+                // The server-wide budget is spent: wait for any queue to free some, as on a full queue.
+                long pause = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(20));
+                TimeUnit.NANOSECONDS.sleep(pause);
+                nanos -= pause;
+                continue;
+            }
             List<JournalRecord> records = new ArrayList<>(k);
             long first = ids.getAndAdd(k);
             for (int i = 0; i < k; i++) {
@@ -131,6 +149,7 @@ public final class LocalQueue {
                 segment = journal.write(records);
             } catch (IOException | RuntimeException e) {
                 release(k);
+                memory.give(bytes);
                 throw e;
             }
             lock.lock();
@@ -164,6 +183,7 @@ public final class LocalQueue {
             Task t = taken.get(i);
             out[i] = t.payload;
             acks.add(new JournalRecord.Ack(name(), t.id, t.segment));
+            memory.give(MemoryBudget.cost(t.payload));
         }
         journal.write(acks);
         return out;
@@ -235,6 +255,7 @@ public final class LocalQueue {
                 Task t = leased.get(ids[i]);
                 if (holds(t, attempts[i], session)) {
                     leased.remove(ids[i]);
+                    memory.give(MemoryBudget.cost(t.payload));
                     held[i] = true;
                     acks.add(new JournalRecord.Ack(name(), t.id, t.segment));
                 }
@@ -335,6 +356,7 @@ public final class LocalQueue {
             outcome.records.add(new JournalRecord.Put(dead.name(), deadId, 0, letter));
             outcome.records.add(new JournalRecord.Ack(name(), t.id, t.segment));
             outcome.deadTasks.add(new Task(deadId, letter, 0, 0));
+            memory.give(MemoryBudget.cost(t.payload));
             notFull.signalAll();
             return;
         }
@@ -367,6 +389,7 @@ public final class LocalQueue {
 
     /** Adds already-journaled tasks at the tail, ignoring capacity: dead letters must not be refused. */
     private void append(List<Task> tasks) {
+        tasks.forEach(t -> memory.take(MemoryBudget.cost(t.payload)));
         lock.lock();
         try {
             tasks.forEach(ready::addLast);
