@@ -108,10 +108,15 @@ public final class AllowList {
         if (dims == 0) {
             return className;
         }
-        if (className.charAt(dims) == 'L' && className.endsWith(";")) {
-            return className.substring(dims + 1, className.length() - 1);
+        String element = className.substring(dims);
+        if (element.length() == 1 && "ZBCSIJFD".contains(element)) {
+            return null;
         }
-        return null;
+        if (element.length() > 2 && element.charAt(0) == 'L' && element.endsWith(";")) {
+            return element.substring(1, element.length() - 1);
+        }
+        // Malformed: returned whole, it starts with '[' and so matches no pattern.
+        return className;
     }
 
     private static boolean matches(String pattern, String name) {

@@ -27,7 +27,8 @@ class AllowListTest {
         for (String name : List.of("org.apache.commons.collections.functors.InvokerTransformer",
                 "java.util.PriorityQueue", "java.util.TreeMap", "javax.management.BadAttributeValueExpException",
                 "java.lang.reflect.Proxy", "io.rmiq.transport.AuthClientSocketFactory", "com.example.Point",
-                "[Lcom.example.Point;", "java.lang.Integerx")) {
+                "[Lcom.example.Point;", "java.lang.Integerx", "[", "[[", "[Lcom.evil.Gadget", "[Xfoo", "[II",
+                "[L;")) {
             assertFalse(defaults.allows(name), name);
         }
     }
