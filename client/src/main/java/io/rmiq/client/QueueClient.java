@@ -4,8 +4,9 @@ import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
-import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.RmiqException;
+import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.api.internal.Failures;
 import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
@@ -15,6 +16,7 @@ import io.rmiq.serial.RmiqFilterFactory;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
@@ -23,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,42 +45,52 @@ import org.slf4j.LoggerFactory;
  * allow list (JDK values, rmiq's types and the patterns given to {@link Builder#allow}), without
  * replacing the host JVM's own deserialization filter.
  *
+ * <p>If the server restarts or the network drops, the call under way fails with
+ * {@link ServerUnavailableException}; the next call finds the server again by itself (queue handles
+ * stay valid), so a caller that retries, as the worker runtime does, carries on.
+ *
  * <p>Thread-safe; share one client and its queue handles between threads.
  */
 public final class QueueClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QueueClient.class);
     private static final ClassFilter RESULTS = ClassFilter.clientCalls();
+    private static final Pattern ENDPOINT = Pattern.compile("endpoint:\\[([^,\\]]*):(\\d+)[,\\]]");
     private static volatile boolean warnedFilter;
 
+    private final String host;
+    private final int port;
     private final String peer;
-    private final RemoteQueueManager manager;
+    private final Keyring.Entry entry;
     private final PayloadCodec codec;
     private final SessionKeeper session;
+    private volatile RemoteQueueManager manager;
     private volatile boolean closed;
 
-    private QueueClient(String peer, RemoteQueueManager manager, PayloadCodec codec) {
-        this.peer = peer;
-        this.manager = manager;
+    private QueueClient(String host, int port, Keyring.Entry entry, PayloadCodec codec) {
+        this.host = host;
+        this.port = port;
+        this.peer = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        this.entry = entry;
         this.codec = codec;
-        this.session = new SessionKeeper(this, manager, describeThisProcess());
+        this.session = new SessionKeeper(this, describeThisProcess());
     }
 
     private static String describeThisProcess() {
-        String host;
+        String name;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
+            name = java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {
-            host = "unknown host";
+            name = "unknown host";
         }
-        return "pid " + ProcessHandle.current().pid() + " on " + host;
+        return "pid " + ProcessHandle.current().pid() + " on " + name;
     }
 
     /**
      * Connects with the default settings.
      *
-     * @throws io.rmiq.api.AuthenticationException     if the server rejects the key, within seconds
-     * @throws io.rmiq.api.ServerUnavailableException  if the server cannot be reached
+     * @throws io.rmiq.api.AuthenticationException    if the server rejects the key, within seconds
+     * @throws ServerUnavailableException              if the server cannot be reached
      */
     public static QueueClient connect(String host, int port, String authkey) {
         return builder(host, port).authkey(authkey).connect();
@@ -93,13 +107,13 @@ public final class QueueClient implements AutoCloseable {
     }
 
     /**
-     * A handle on the named queue.
+     * A handle on the named queue. It stays valid across reconnections.
      *
      * @throws NoSuchQueueException naming the queue and listing those the server has
      */
     public <E> DistributedQueue<E> queue(String name) {
-        RemoteQueue remote = call(() -> manager.queue(name));
-        return new QueueHandle<>(name, remote, codec, peer, RESULTS, session);
+        call(() -> manager().queue(name)); // fails now, not at first use, if there is no such queue
+        return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session);
     }
 
     /**
@@ -109,7 +123,7 @@ public final class QueueClient implements AutoCloseable {
      * @throws NoSuchQueueException if there is no such queue (name the queue, not its .dead queue)
      */
     public int requeueDead(String queue, int max) {
-        return call(() -> manager.requeueDead(queue, max));
+        return call(() -> manager().requeueDead(queue, max));
     }
 
     /** Deserializes a dead letter's payload under this client's allow list. */
@@ -119,7 +133,7 @@ public final class QueueClient implements AutoCloseable {
 
     /** One snapshot per queue, sorted by name. */
     public List<QueueStats> stats() {
-        return new ArrayList<>(call(manager::stats));
+        return new ArrayList<>(call(() -> manager().stats()));
     }
 
     /** The server's {@code host:port}, as given to connect. */
@@ -147,8 +161,71 @@ public final class QueueClient implements AutoCloseable {
         try {
             return RmiqFilterFactory.during(RESULTS, c);
         } catch (Exception e) {
-            throw Failures.translate(e, peer, RESULTS);
+            RmiqException r = Failures.translate(e, peer, RESULTS);
+            if (r instanceof ServerUnavailableException) {
+                lost();
+            }
+            throw r;
         }
+    }
+
+    /** The last call could not reach the server: find it again on the next call, it may have restarted. */
+    void lost() {
+        manager = null;
+    }
+
+    /** The server's manager, looked up again if the last call lost it. */
+    RemoteQueueManager manager() throws Exception {
+        RemoteQueueManager m = manager;
+        if (m == null) {
+            synchronized (this) {
+                m = manager;
+                if (m == null) {
+                    m = lookup();
+                    manager = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Finds the server's manager through its registry and checks that the address the server
+     * advertises in its stubs is one this client can reach.
+     */
+    private RemoteQueueManager lookup() throws Exception {
+        AuthClientSocketFactory bootstrap = AuthClientSocketFactory.bootstrap(entry);
+        RemoteQueueManager m;
+        try {
+            Registry registry = LocateRegistry.getRegistry(host, port, bootstrap);
+            m = (RemoteQueueManager) registry.lookup(RemoteQueueManager.BINDING);
+        } finally {
+            bootstrap.release();
+        }
+        try {
+            m.sessionTimeoutMillis();
+        } catch (java.rmi.RemoteException e) {
+            throw unreachableAdvertisedAddress(m, e);
+        }
+        log.debug("connected to rmiq server at {}", peer);
+        return m;
+    }
+
+    private Exception unreachableAdvertisedAddress(Object stub, java.rmi.RemoteException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        Matcher m = ENDPOINT.matcher(String.valueOf(stub));
+        boolean network = root instanceof java.net.SocketException || root instanceof SocketTimeoutException
+                || root instanceof java.net.UnknownHostException;
+        if (!network || !m.find()) {
+            return e;
+        }
+        String advertised = m.group(1) + ":" + m.group(2);
+        return new ServerUnavailableException("reached the rmiq registry at " + peer + ", but the server advertises "
+                + advertised + " for its queues, which this client cannot reach (" + root.getMessage()
+                + "); start the server with --advertise-host set to an address its clients can reach", e);
     }
 
     private static void installFilter() {
@@ -169,7 +246,7 @@ public final class QueueClient implements AutoCloseable {
         private final List<String> allow = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration handshakeTimeout = Duration.ofSeconds(5);
-        private Duration readTimeout = Duration.ofSeconds(30);
+        private Duration readTimeout = Duration.ofSeconds(15);
 
         private Builder(String host, int port) {
             this.host = Objects.requireNonNull(host, "host");
@@ -201,19 +278,20 @@ public final class QueueClient implements AutoCloseable {
 
         /** How long opening a TCP connection may take. Default 5 seconds. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+            this.connectTimeout = positive(timeout, "connect timeout");
             return this;
         }
 
         /** How long the authkey handshake may take. Default 5 seconds. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = timeout;
+            this.handshakeTimeout = positive(timeout, "handshake timeout");
             return this;
         }
 
         /**
-         * How long one call may wait for the server's answer. Default 30 seconds; it must exceed the
-         * long-poll slice of {@value QueueHandle#SLICE_MILLIS} ms.
+         * How long one call may wait for the server's answer, so that a server that died without closing
+         * its connections is noticed. Default 15 seconds; it must exceed the long-poll slice of
+         * {@value QueueHandle#SLICE_MILLIS} ms.
          */
         public Builder readTimeout(Duration timeout) {
             if (timeout.toMillis() <= QueueHandle.SLICE_MILLIS) {
@@ -223,33 +301,32 @@ public final class QueueClient implements AutoCloseable {
             return this;
         }
 
+        private static Duration positive(Duration d, String what) {
+            if (d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(what + " must be positive");
+            }
+            return d;
+        }
+
         /**
          * Connects and authenticates.
          *
-         * @throws io.rmiq.api.AuthenticationException    if the server rejects the key
-         * @throws io.rmiq.api.ServerUnavailableException if the server cannot be reached in time
+         * @throws io.rmiq.api.AuthenticationException if the server rejects the key
+         * @throws ServerUnavailableException           if the server cannot be reached in time, naming
+         *                                              both addresses when the registry answers but the
+         *                                              address the server advertises does not
          */
         public QueueClient connect() {
             if (authkey == null) {
                 throw new IllegalStateException("an authkey is required: call authkey(...)");
             }
             installFilter();
-            String peer = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
             Keyring.Entry entry = new Keyring.Entry(authkey, (int) connectTimeout.toMillis(),
                     (int) handshakeTimeout.toMillis(), (int) readTimeout.toMillis());
-            AuthClientSocketFactory bootstrap = AuthClientSocketFactory.bootstrap(entry);
-            try {
-                Registry registry = LocateRegistry.getRegistry(host, port, bootstrap);
-                RemoteQueueManager manager = RmiqFilterFactory.during(RESULTS,
-                        () -> (RemoteQueueManager) registry.lookup(RemoteQueueManager.BINDING));
-                log.debug("connected to rmiq server at {}", peer);
-                return new QueueClient(peer, manager, new PayloadCodec(AllowList.defaults().with(allow),
-                        SerialLimits.PAYLOAD));
-            } catch (Exception e) {
-                throw Failures.translate(e, peer, RESULTS);
-            } finally {
-                bootstrap.release();
-            }
+            QueueClient client = new QueueClient(host, port, entry,
+                    new PayloadCodec(AllowList.defaults().with(allow), SerialLimits.PAYLOAD));
+            client.call(client::manager);
+            return client;
         }
     }
 }

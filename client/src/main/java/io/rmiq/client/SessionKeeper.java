@@ -1,6 +1,5 @@
 package io.rmiq.client;
 
-import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.api.internal.SessionSource;
 import java.rmi.RemoteException;
 import java.util.concurrent.Executors;
@@ -19,12 +18,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
 
-    interface ManagerCall<T> {
-        T call(RemoteQueueManager m) throws Exception;
-    }
-
     private final QueueClient client;
-    private final RemoteQueueManager manager;
     private final String description;
     private ScheduledExecutorService beat;
     private ScheduledFuture<?> beating;
@@ -32,9 +26,8 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
     private boolean failing;
     private boolean closed;
 
-    SessionKeeper(QueueClient client, RemoteQueueManager manager, String description) {
+    SessionKeeper(QueueClient client, String description) {
         this.client = client;
-        this.manager = manager;
         this.description = description;
     }
 
@@ -44,9 +37,9 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             throw new IllegalStateException("the client is closed");
         }
         if (id == 0) {
-            id = client.call(() -> manager.openSession(description));
+            id = client.call(() -> client.manager().openSession(description));
             if (beat == null) {
-                long timeout = client.call(manager::sessionTimeoutMillis);
+                long timeout = client.call(() -> client.manager().sessionTimeoutMillis());
                 long every = Math.max(100, timeout / 4);
                 beat = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "rmiq-heartbeat");
@@ -75,7 +68,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             return;
         }
         try {
-            boolean known = client.call(() -> manager.heartbeat(current));
+            boolean known = client.call(() -> client.manager().heartbeat(current));
             if (!known) {
                 log.info("rmiq server at {} ended this client's session (it restarted, or did not hear from us in "
                         + "time); its leases were returned, and the next receive opens a new session", client.address());
@@ -109,7 +102,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
         if (current != 0) {
             try {
                 client.call(() -> {
-                    manager.closeSession(current);
+                    client.manager().closeSession(current);
                     return null;
                 });
             } catch (RuntimeException e) {

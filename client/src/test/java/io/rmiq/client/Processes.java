@@ -97,9 +97,16 @@ final class Processes implements AutoCloseable {
 
     /** A server started from its jar with these arguments, once it has printed its listening line. */
     ServerProc server(Path workDir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("--port", "0", "--bind", "127.0.0.1"));
+        List<String> cmd = new ArrayList<>(List.of("--bind", "127.0.0.1"));
         cmd.addAll(List.of(args));
-        Proc p = java(workDir, Map.of(), SERVER_JAR, cmd);
+        return serverIn(null, workDir, cmd.toArray(new String[0]));
+    }
+
+    /** A server on port 0 inside a network namespace, with no bind address unless the arguments give one. */
+    ServerProc serverIn(String netns, Path workDir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("--port", "0"));
+        cmd.addAll(List.of(args));
+        Proc p = javaIn(netns, workDir, Map.of(), SERVER_JAR, cmd);
         String line = p.awaitLine("rmiq listening on", Duration.ofSeconds(30));
         Matcher m = LISTENING.matcher(line);
         if (!m.find()) {
@@ -117,7 +124,15 @@ final class Processes implements AutoCloseable {
     }
 
     Proc java(Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
+        return javaIn(null, workDir, env, jar, args);
+    }
+
+    /** {@code java -jar JAR ARGS}, inside network namespace {@code netns} when it is not null. */
+    Proc javaIn(String netns, Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");

@@ -61,7 +61,10 @@ public final class Failures {
             return new ServerUnavailableException("the registry at " + peer
                     + " has no rmiq server bound (is it an rmiq server?)", e);
         }
-        if (root instanceof ConnectException || root instanceof UnknownHostException) {
+        boolean connecting = e instanceof java.rmi.ConnectException || e instanceof java.rmi.ConnectIOException
+                || e instanceof java.rmi.UnknownHostException;
+        if (root instanceof ConnectException || root instanceof UnknownHostException
+                || (connecting && root instanceof java.net.SocketException)) {
             return new ServerUnavailableException("cannot reach rmiq server at " + peer + ": " + root.getMessage(), e);
         }
         if (root instanceof SocketTimeoutException) {

@@ -3,6 +3,7 @@ package io.rmiq.client.worker;
 import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.RmiqException;
+import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.QueueClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -137,6 +138,7 @@ public final class Worker<T, R> {
     }
 
     private void fetchLoop() throws InterruptedException {
+        Backoff fetching = new Backoff(log, "worker on '" + tasks.name() + "'");
         while (!stopping) {
             if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 continue; // every slot is busy until a task finishes
@@ -145,6 +147,11 @@ public final class Worker<T, R> {
             List<Delivery<T>> got;
             try {
                 got = tasks.receive(room, Duration.ofMillis(500));
+                fetching.succeeded();
+            } catch (ServerUnavailableException e) {
+                slots.release(room);
+                fetching.failed(e);
+                continue;
             } catch (RuntimeException e) {
                 slots.release(room);
                 throw e;
@@ -234,7 +241,7 @@ public final class Worker<T, R> {
             }
         } catch (RmiqException e) {
             // Not acked: the leases run out and the tasks come back; results already put are duplicates.
-            log.warn("could not store results of {} task{}: {}", finished.size(), finished.size() == 1 ? "" : "s",
+            log.debug("could not store results of {} task{}: {}", finished.size(), finished.size() == 1 ? "" : "s",
                     e.getMessage());
         } finally {
             finished.forEach(this::release);
@@ -265,7 +272,7 @@ public final class Worker<T, R> {
                     try {
                         tasks.extend(now);
                     } catch (RmiqException e) {
-                        log.warn("could not extend leases: {}", e.getMessage());
+                        log.debug("could not extend leases: {}", e.getMessage());
                     }
                 }
             }
