@@ -4,6 +4,8 @@ import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RmiqException;
+import io.rmiq.api.ServerUnavailableException;
+import io.rmiq.client.worker.Backoff;
 import io.rmiq.client.QueueClient;
 import io.rmiq.demo.TaskMaster;
 import io.rmiq.demo.TaskWorker;
@@ -127,8 +129,10 @@ public final class Cli {
         public Integer call() {
             try (QueueClient client = connection.connect()) {
                 List<QueueStats> stats = client.stats();
+                String advertised = client.advertisedAddress();
                 if (json) {
-                    StringBuilder s = new StringBuilder("{\"server\":\"").append(client.address()).append("\",\"queues\":[");
+                    StringBuilder s = new StringBuilder("{\"server\":\"").append(client.address())
+                            .append("\",\"advertised\":\"").append(advertised).append("\",\"queues\":[");
                     for (int i = 0; i < stats.size(); i++) {
                         QueueStats q = stats.get(i);
                         s.append(i == 0 ? "" : ",").append("{\"name\":\"").append(q.name()).append("\",\"size\":")
@@ -137,6 +141,7 @@ public final class Cli {
                     }
                     OUT.println(s.append("]}"));
                 } else {
+                    OUT.println("server " + client.address() + ", advertising " + advertised);
                     int width = Math.max(5, stats.stream().mapToInt(q -> q.name().length()).max().orElse(0));
                     OUT.printf("%-" + width + "s %10s %10s %10s%n", "QUEUE", "SIZE", "IN-FLIGHT", "CAPACITY");
                     for (QueueStats q : stats) {
@@ -248,7 +253,7 @@ public final class Cli {
             if (workMs < 0 || threads < 1 || (idleExit != null && idleExit < 1)) {
                 throw new IllegalArgumentException("--work-ms must not be negative, --threads and --idle-exit must be at least 1");
             }
-            try (QueueClient client = connection.connect()) {
+            try (QueueClient client = connectRetrying(connection)) {
                 var worker = TaskWorker.worker(client, workMs, threads,
                         idleExit == null ? null : Duration.ofSeconds(idleExit), quiet, OUT);
                 Thread hook = new Thread(() -> {
@@ -261,6 +266,7 @@ public final class Cli {
                 }, "rmiq-worker-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
                 OUT.println("worker ready");
+                OUT.flush();
                 worker.run();
                 OUT.println("worker done: " + worker.completed() + " tasks");
                 try {
@@ -270,6 +276,20 @@ public final class Cli {
                 }
             }
             return 0;
+        }
+    }
+
+    /** A worker may start before its server, or while it restarts: it waits for it. */
+    static QueueClient connectRetrying(Connection connection) throws InterruptedException {
+        Backoff backoff = new Backoff(org.slf4j.LoggerFactory.getLogger(Cli.class), "worker");
+        while (true) {
+            try {
+                QueueClient client = connection.connect();
+                backoff.succeeded();
+                return client;
+            } catch (ServerUnavailableException e) {
+                backoff.failed(e);
+            }
         }
     }
 

@@ -27,12 +27,27 @@ final class Connection {
     @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes this client may deserialize; repeatable.")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", description = "How long opening a connection may take (default: ${DEFAULT-VALUE}).")
+    double connectTimeout = 5;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS", description = "How long one call may wait for the server's answer; more than 5 (default: ${DEFAULT-VALUE}).")
+    double readTimeout = 15;
+
     private static final Map<String, String> env = System.getenv();
 
     QueueClient connect() {
-        QueueClient.Builder b = QueueClient.builder(host(), port()).authkey(authkey());
+        QueueClient.Builder b = QueueClient.builder(host(), port()).authkey(authkey())
+                .connectTimeout(seconds(connectTimeout, "--connect-timeout"))
+                .readTimeout(seconds(readTimeout, "--read-timeout"));
         allow.forEach(b::allow);
         return b.connect();
+    }
+
+    private static java.time.Duration seconds(double value, String flag) {
+        if (!(value > 0) || value > 3_600) {
+            throw new UsageException(flag + " must be a number of seconds between 0 and 3600, got " + value);
+        }
+        return java.time.Duration.ofMillis(Math.round(value * 1000));
     }
 
     String host() {

@@ -136,6 +136,11 @@ public final class QueueClient implements AutoCloseable {
         return new ArrayList<>(call(() -> manager().stats()));
     }
 
+    /** The {@code host:port} the server advertises in its stubs, where this client's calls go. */
+    public String advertisedAddress() {
+        return call(() -> manager().advertisedAddress());
+    }
+
     /** The server's {@code host:port}, as given to connect. */
     public String address() {
         return peer;

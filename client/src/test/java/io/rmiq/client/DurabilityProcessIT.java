@@ -144,6 +144,25 @@ class DurabilityProcessIT {
     }
 
     @Test
+    void worker_survivesAServerRestart_andResumesWork() throws Exception {
+        ServerProc server = procs.server(dir);
+        Proc worker = client(server, "worker", "--work-ms", "5", "--threads", "2");
+        worker.awaitLine("worker ready", LONG);
+        Proc first = client(server, "master", "--tasks", "50", "--quiet");
+        assertEquals(0, first.awaitExit(LONG), first.all());
+
+        server.proc().terminate();
+        server.proc().awaitExit(LONG);
+        int linesBefore = worker.out.size();
+        ServerProc restarted = procs.server(dir, "--port", String.valueOf(server.port()));
+        Proc second = client(restarted, "master", "--tasks", "50", "--quiet");
+        assertEquals(0, second.awaitExit(LONG), second.all() + "\nworker: " + worker.all());
+        assertTrue(worker.process.isAlive(), worker.all());
+        assertTrue(worker.out.size() >= linesBefore + 50, "the same worker did the second run's tasks: " + worker.all());
+        assertTrue(worker.err.stream().anyMatch(l -> l.contains("lost the server")), worker.all());
+    }
+
+    @Test
     void journalTornInItsLastRecord_restartsWithAWarning_losingOnlyThatRecord() throws Exception {
         ServerProc server = procs.server(dir);
         try (QueueClient c = connect(server)) {

@@ -39,6 +39,11 @@ class MaliciousServerTest {
         }
 
         @Override
+        public String advertisedAddress() {
+            return "evil:1";
+        }
+
+        @Override
         public long openSession(String description) {
             return 1;
         }

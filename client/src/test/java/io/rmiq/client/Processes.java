@@ -104,7 +104,7 @@ final class Processes implements AutoCloseable {
 
     /** A server on port 0 inside a network namespace, with no bind address unless the arguments give one. */
     ServerProc serverIn(String netns, Path workDir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("--port", "0"));
+        List<String> cmd = new ArrayList<>(List.of(args).contains("--port") ? List.of() : List.of("--port", "0"));
         cmd.addAll(List.of(args));
         Proc p = javaIn(netns, workDir, Map.of(), SERVER_JAR, cmd);
         String line = p.awaitLine("rmiq listening on", Duration.ofSeconds(30));

@@ -144,6 +144,7 @@ public final class QueueServer implements AutoCloseable {
             }
             ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
                     this::requeueDead);
+            manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
             exported.add(manager);
             reg.rebind(RemoteQueueManager.BINDING, managerStub);
@@ -267,7 +268,11 @@ public final class QueueServer implements AutoCloseable {
 
     /** {@code advertisedHost:port}. */
     public String address() {
-        return (advertisedHost.contains(":") ? "[" + advertisedHost + "]" : advertisedHost) + ":" + port;
+        return hostPort(advertisedHost, port);
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /**

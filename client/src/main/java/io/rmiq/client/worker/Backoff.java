@@ -7,7 +7,7 @@ import org.slf4j.Logger;
  * Capped exponential back-off with jitter, for retrying a server that went away, and a log line per
  * change of state (lost, back) rather than per attempt. Not thread-safe: one per retrying thread.
  */
-final class Backoff {
+public final class Backoff {
 
     private static final long FIRST_MILLIS = 100;
     private static final long CAP_MILLIS = 10_000;
@@ -17,13 +17,14 @@ final class Backoff {
     private int failures;
     private long lostAtNanos;
 
-    Backoff(Logger log, String what) {
+    /** @param what names the retrying party in the log lines */
+    public Backoff(Logger log, String what) {
         this.log = log;
         this.what = what;
     }
 
     /** Records a failure and sleeps before the next try. */
-    void failed(RuntimeException e) throws InterruptedException {
+    public void failed(RuntimeException e) throws InterruptedException {
         if (failures++ == 0) {
             lostAtNanos = System.nanoTime();
             log.warn("{}: lost the server ({}); retrying with back-off", what, e.getMessage());
@@ -34,7 +35,7 @@ final class Backoff {
     }
 
     /** Records a success; logs once if it ends a run of failures. */
-    void succeeded() {
+    public void succeeded() {
         if (failures > 0) {
             log.info("{}: server reachable again after {} s and {} attempts", what,
                     (System.nanoTime() - lostAtNanos) / 1_000_000_000, failures);

@@ -28,6 +28,7 @@ public final class ManagerService implements RemoteQueueManager {
     private final Sessions sessions;
     private final LongSupplier clock;
     private final Requeuer requeuer;
+    private volatile String advertisedAddress = "";
 
     /**
      * @param queues the queues, sorted by name, dead-letter queues included
@@ -49,6 +50,16 @@ public final class ManagerService implements RemoteQueueManager {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
         return stub;
+    }
+
+    /** Set once the port is known. */
+    public void advertisedAddress(String address) {
+        this.advertisedAddress = address;
+    }
+
+    @Override
+    public String advertisedAddress() {
+        return advertisedAddress;
     }
 
     @Override
