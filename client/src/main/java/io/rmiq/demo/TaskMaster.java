@@ -49,21 +49,23 @@ public final class TaskMaster {
         int duplicates = 0;
         int wrong = 0;
         while (received.size() < count) {
-            List<Long> r = results.poll(wait);
-            if (r == null) {
+            List<List<Long>> arrived = results.take(1_000, wait);
+            if (arrived.isEmpty()) {
                 out.println("no result for " + wait.toSeconds() + " s; giving up");
                 break;
             }
-            Long n = r.size() == 3 ? expected.get(r.get(0)) : null;
-            if (n == null) {
-                out.println("Ignored a result that is not from this run: " + r);
-            } else if (!r.get(1).equals(n) || r.get(2) != n * n) {
-                wrong++;
-                out.println("Wrong result: " + r);
-            } else if (!received.add(r.get(0))) {
-                duplicates++;
-            } else if (!quiet) {
-                out.println("Result: " + n + " * " + n + " = " + r.get(2));
+            for (List<Long> r : arrived) {
+                Long n = r.size() == 3 ? expected.get(r.get(0)) : null;
+                if (n == null) {
+                    out.println("Ignored a result that is not from this run: " + r);
+                } else if (!r.get(1).equals(n) || r.get(2) != n * n) {
+                    wrong++;
+                    out.println("Wrong result: " + r);
+                } else if (!received.add(r.get(0))) {
+                    duplicates++;
+                } else if (!quiet) {
+                    out.println("Result: " + n + " * " + n + " = " + r.get(2));
+                }
             }
         }
         if (duplicates > 0) {

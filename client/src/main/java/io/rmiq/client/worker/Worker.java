@@ -351,7 +351,10 @@ public final class Worker<T, R> {
             return this;
         }
 
-        /** Most tasks held at once (running or waiting to run). Default: twice the threads. */
+        /**
+         * Most tasks held at once (running or waiting to run). Default: 16 per thread, enough to hide
+         * the round trip, few enough that workers side by side share a small job.
+         */
         public Builder<T, R> prefetch(int prefetch) {
             if (prefetch < 1) {
                 throw new IllegalArgumentException("prefetch must be at least 1");
@@ -371,7 +374,7 @@ public final class Worker<T, R> {
                 throw new IllegalStateException("a handler is required");
             }
             if (prefetch < 0) {
-                prefetch = 2 * threads;
+                prefetch = 16 * threads;
             }
             return new Worker<>(this);
         }
