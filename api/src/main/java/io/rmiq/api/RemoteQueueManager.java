@@ -20,6 +20,13 @@ public interface RemoteQueueManager extends Remote {
     /** The {@code host:port} the server writes into its stubs: where clients' calls go. */
     String advertisedAddress() throws RemoteException;
 
+    /**
+     * Heap in use on the server, in bytes, for measuring what queued tasks cost.
+     *
+     * @param collectFirst run the garbage collector first, so that the figure counts live data only
+     */
+    long heapUsedBytes(boolean collectFirst) throws RemoteException;
+
     /** One snapshot per queue, sorted by name. */
     List<QueueStats> stats() throws RemoteException;
 

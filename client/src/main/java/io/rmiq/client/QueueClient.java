@@ -141,6 +141,11 @@ public final class QueueClient implements AutoCloseable {
         return call(() -> manager().advertisedAddress());
     }
 
+    /** The server's heap in use, in bytes, after a garbage collection when {@code collectFirst}. */
+    public long serverHeapUsedBytes(boolean collectFirst) {
+        return call(() -> manager().heapUsedBytes(collectFirst));
+    }
+
     /** The server's {@code host:port}, as given to connect. */
     public String address() {
         return peer;

@@ -39,6 +39,11 @@ class MaliciousServerTest {
         }
 
         @Override
+        public long heapUsedBytes(boolean collectFirst) {
+            return 0;
+        }
+
+        @Override
         public String advertisedAddress() {
             return "evil:1";
         }

@@ -114,9 +114,13 @@ public final class QueueServer implements AutoCloseable {
             this.journal = Journal.NONE;
         }
         this.memory = new MemoryBudget(b.maxMemory);
+        // A dead letter wraps a payload that may be at the payload limit, so it gets room beyond it.
+        SerialLimits p = SerialLimits.PAYLOAD;
+        PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
+                new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
         for (QueueConfig config : b.queues.values()) {
             LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory);
-            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, codec::encode, memory);
+            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, deadLetters::encode, memory);
             queues.put(queue.name(), queue);
             queues.put(dead.name(), dead);
         }
@@ -174,11 +178,13 @@ public final class QueueServer implements AutoCloseable {
     private void restore(FileJournal.Recovery recovery) {
         int restored = 0;
         Map<String, Integer> unserved = new TreeMap<>();
+        List<FileJournal.Recovered> orphans = new ArrayList<>();
         for (FileJournal.Recovered task : recovery.tasks()) {
             LocalQueue q = queues.get(task.queue());
             if (q == null) {
                 // Its put stays live in the journal, so the task waits there until the queue is served again.
                 unserved.merge(task.queue(), 1, Integer::sum);
+                orphans.add(task);
                 continue;
             }
             q.restore(task.id(), task.attempt(), task.payload(), task.segment());
@@ -187,6 +193,7 @@ public final class QueueServer implements AutoCloseable {
         if (restored > 0) {
             log.info("restored {} unfinished task{} from the journal", restored, restored == 1 ? "" : "s");
         }
+        recovery.journal().adopt(orphans);
         unserved.forEach((queue, n) -> log.warn("the journal holds {} task{} of queue '{}', which this server does "
                 + "not serve; they stay in the journal until it does", n, n == 1 ? "" : "s", queue));
     }
@@ -202,20 +209,29 @@ public final class QueueServer implements AutoCloseable {
 
     /** Returns ended sessions' leases and expired leases to their queues. */
     private void reap() {
-        try {
-            long now = clock.getAsLong();
-            for (Sessions.Session s : sessions.expire(now)) {
-                log.info("session of {} ended; returning its leased tasks", s.description());
-                for (LocalQueue q : queues.values()) {
-                    q.releaseSession(s.id());
-                }
-            }
+        long now = clock.getAsLong();
+        for (Sessions.Session s : sessions.expire(now)) {
+            log.info("session of {} ended; returning its leased tasks", s.description());
             for (LocalQueue q : queues.values()) {
-                q.expireLeases(now);
+                reapQuietly(() -> q.releaseSession(s.id()));
             }
+        }
+        for (LocalQueue q : queues.values()) {
+            reapQuietly(() -> q.expireLeases(now));
+        }
+    }
+
+    private interface Reaping {
+        void run() throws IOException;
+    }
+
+    /** One failing queue must not keep the others' leases from coming back. */
+    private void reapQuietly(Reaping r) {
+        try {
+            r.run();
         } catch (IOException | RuntimeException e) {
             if (!closing) {
-                log.error("returning expired leases failed: {}", e.toString());
+                log.error("returning leased tasks failed: {}", e.toString());
             }
         }
     }
@@ -329,7 +345,12 @@ public final class QueueServer implements AutoCloseable {
             closing = true;
         }
         log.info("rmiq server on port {} shutting down", port);
-        reaper.shutdownNow();
+        reaper.shutdown(); // not shutdownNow: an interrupt must not land in a journal write
+        try {
+            reaper.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         queues.values().forEach(LocalQueue::close);
         drain();
         unexportAll(registry);

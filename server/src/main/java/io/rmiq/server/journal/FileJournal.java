@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -89,8 +90,10 @@ public final class FileJournal implements Journal {
     private final FileChannel lockFile;
     private final FileLock dirLock;
 
+    // Written with RandomAccessFile rather than a FileChannel: an interrupted caller would close a
+    // FileChannel for every thread, and writes run on callers' threads.
     private final Object writeLock = new Object();
-    private FileChannel active;
+    private RandomAccessFile active;
     private int activeSegment;
     private long activeSize;
     private long written;
@@ -98,9 +101,13 @@ public final class FileJournal implements Journal {
     private final TreeSet<Integer> segments = new TreeSet<>();
     private final Map<Integer, Integer> live = new HashMap<>();
     private final Map<Integer, Integer> puts = new HashMap<>();
+    /** For an old segment whose last live task just finished: the write that finished it. */
+    private final Map<Integer, Long> finishedAt = new HashMap<>();
+    /** Tasks of queues the server no longer serves: the journal itself copies them forward. */
+    private final Map<Long, Recovered> orphans = new HashMap<>();
 
     private final Object syncLock = new Object();
-    private long synced;
+    private volatile long synced;
 
     private final ScheduledExecutorService flusher;
     private final ExecutorService compaction;
@@ -184,8 +191,8 @@ public final class FileJournal implements Journal {
         }
         synchronized (writeLock) {
             openSegment(found.isEmpty() ? 1 : found.get(found.size() - 1) + 1);
-            deleteFinishedHead();
         }
+        deleteFinished();
         if (flusher != null) {
             flusher.scheduleWithFixedDelay(this::flushQuietly, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -227,8 +234,15 @@ public final class FileJournal implements Journal {
                     }
                 }
                 if (problem != null) {
-                    boolean atEnd = body == null || offset + 8 + length == size;
-                    if (newest && (atEnd || zeros(file, offset))) {
+                    // A torn tail: nothing but zeros follows the damaged record's start (an append the
+                    // process or the machine did not finish; the file system may have zero-filled it),
+                    // or the record runs past the end of the file.
+                    long recordEnd = body == null && length > 0 && length <= MAX_RECORD ? size : offset + 8L + length;
+                    boolean torn = recordEnd >= size || lastNonZero(file) < Math.max(recordEnd, offset + 8);
+                    if (length <= 0 || length > MAX_RECORD) {
+                        torn = lastNonZero(file) < offset + 8;
+                    }
+                    if (newest && torn) {
                         log.warn("journal {}: dropping {} at offset {} (the last {} bytes), left by an unclean stop",
                                 file, problem, offset, left);
                         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -254,20 +268,23 @@ public final class FileJournal implements Journal {
         return maxId;
     }
 
-    private static boolean zeros(Path file, long from) throws IOException {
+    /** The offset of the file's last non-zero byte, or -1 if it is all zeros. */
+    private static long lastNonZero(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(1 << 16);
-            ch.position(from);
-            while (ch.read(b) > 0) {
-                b.flip();
-                while (b.hasRemaining()) {
-                    if (b.get() != 0) {
-                        return false;
+            long end = ch.size();
+            while (end > 0) {
+                long start = Math.max(0, end - b.capacity());
+                b.clear().limit((int) (end - start));
+                ch.read(b, start);
+                for (int i = b.position() - 1; i >= 0; i--) {
+                    if (b.get(i) != 0) {
+                        return start + i;
                     }
                 }
-                b.clear();
+                end = start;
             }
-            return true;
+            return -1;
         }
     }
 
@@ -306,7 +323,19 @@ public final class FileJournal implements Journal {
     /** Starts copying old segments' live tasks forward through {@code c}, now and after each new segment. */
     public void compactor(Compactor c) {
         this.compactor = c;
-        compaction.execute(this::compact);
+        scheduleCompaction();
+    }
+
+    /**
+     * Takes over tasks of queues the server does not serve: they stay in the journal, and compaction
+     * copies them forward like any other live task, so they never pin old segments.
+     */
+    public void adopt(List<Recovered> unserved) {
+        synchronized (writeLock) {
+            for (Recovered t : unserved) {
+                orphans.put(t.id(), t);
+            }
+        }
     }
 
     @Override
@@ -329,21 +358,46 @@ public final class FileJournal implements Journal {
                 rolled = true;
             }
             int n = buf.remaining();
-            while (buf.hasRemaining()) {
-                active.write(buf);
+            try {
+                active.write(buf.array(), 0, n);
+            } catch (IOException e) {
+                // Leave no partial record behind: the next start would take it for damage mid-file.
+                try {
+                    active.setLength(activeSize);
+                    active.seek(activeSize);
+                } catch (IOException again) {
+                    closed = true;
+                    log.error("journal {} could not be repaired after a failed write; refusing further writes",
+                            segmentPath(activeSegment));
+                }
+                throw e;
             }
             activeSize += n;
             segment = activeSegment;
-            account(records, segment);
             seq = ++written;
+            account(records, segment, seq);
         }
         if (fsync == Fsync.ALWAYS) {
             sync(seq);
         }
-        if (rolled && compactor != null) {
-            compaction.execute(this::compact);
+        if (fsync != Fsync.INTERVAL) {
+            deleteFinished();
+        }
+        if (rolled) {
+            scheduleCompaction();
         }
         return segment;
+    }
+
+    private void scheduleCompaction() {
+        if (compactor == null) {
+            return;
+        }
+        try {
+            compaction.execute(this::compact);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: nothing left to compact for
+        }
     }
 
     /** Group commit: whoever fsyncs covers every write made before it started. */
@@ -352,13 +406,22 @@ public final class FileJournal implements Journal {
             if (synced >= seq) {
                 return;
             }
-            FileChannel ch;
+            RandomAccessFile file;
             long target;
             synchronized (writeLock) {
-                ch = active;
+                file = active;
                 target = written;
             }
-            ch.force(false);
+            try {
+                file.getFD().sync();
+            } catch (IOException e) {
+                synchronized (writeLock) {
+                    if (file == active) {
+                        throw e;
+                    }
+                }
+                // The segment was rolled meanwhile, and rolling synced it before closing it.
+            }
             synced = target;
         }
     }
@@ -375,44 +438,59 @@ public final class FileJournal implements Journal {
             if (target > synced) {
                 sync(target);
             }
+            deleteFinished();
         } catch (IOException e) {
             log.error("journal fsync failed: {}", e.toString());
         }
     }
 
     /** Under the write lock. */
-    private void account(List<JournalRecord> records, int segment) {
+    private void account(List<JournalRecord> records, int segment, long seq) {
         for (JournalRecord r : records) {
             if (r instanceof JournalRecord.Put p) {
                 live.merge(segment, 1, Integer::sum);
                 puts.merge(segment, 1, Integer::sum);
                 if (p.movedFrom() >= 0) {
-                    live.merge(p.movedFrom(), -1, Integer::sum);
+                    finish(p.movedFrom(), seq);
                 }
             } else if (r instanceof JournalRecord.Ack a) {
-                live.merge(a.segment(), -1, Integer::sum);
+                finish(a.segment(), seq);
             }
         }
-        deleteFinishedHead();
     }
 
-    /** Under the write lock: deletes the oldest segments while nothing in them is live. */
-    private void deleteFinishedHead() {
-        while (!segments.isEmpty()) {
-            int oldest = segments.first();
-            if (oldest == activeSegment || live.getOrDefault(oldest, 0) > 0) {
-                return;
+    private void finish(int segment, long seq) {
+        if (live.merge(segment, -1, Integer::sum) <= 0) {
+            finishedAt.put(segment, seq);
+        }
+    }
+
+    /**
+     * Deletes the oldest segments while nothing in them is live and the writes that finished them are
+     * on the disk: deleting a segment before the acks or copies that made it finished are durable
+     * could lose them both in a power cut.
+     */
+    private void deleteFinished() {
+        long durable = fsync == Fsync.NEVER ? Long.MAX_VALUE : synced;
+        synchronized (writeLock) {
+            while (!segments.isEmpty()) {
+                int oldest = segments.first();
+                if (oldest == activeSegment || live.getOrDefault(oldest, 0) > 0
+                        || finishedAt.getOrDefault(oldest, 0L) > durable) {
+                    return;
+                }
+                try {
+                    Files.deleteIfExists(segmentPath(oldest));
+                } catch (IOException e) {
+                    log.warn("could not delete finished journal segment {}: {}", segmentPath(oldest), e.toString());
+                    return;
+                }
+                segments.pollFirst();
+                live.remove(oldest);
+                puts.remove(oldest);
+                finishedAt.remove(oldest);
+                log.debug("deleted finished journal segment {}", oldest);
             }
-            try {
-                Files.deleteIfExists(segmentPath(oldest));
-            } catch (IOException e) {
-                log.warn("could not delete finished journal segment {}: {}", segmentPath(oldest), e.toString());
-                return;
-            }
-            segments.pollFirst();
-            live.remove(oldest);
-            puts.remove(oldest);
-            log.debug("deleted finished journal segment {}", oldest);
         }
     }
 
@@ -424,8 +502,9 @@ public final class FileJournal implements Journal {
         try {
             while (true) {
                 int oldest;
+                List<Recovered> orphansHere = new ArrayList<>();
+                deleteFinished();
                 synchronized (writeLock) {
-                    deleteFinishedHead();
                     if (closed || segments.size() < 3) {
                         return;
                     }
@@ -434,12 +513,37 @@ public final class FileJournal implements Journal {
                     if (liveHere * 4L > puts.getOrDefault(oldest, 0)) {
                         return; // mostly live: copying it would rewrite the queue for nothing
                     }
+                    for (Recovered t : orphans.values()) {
+                        if (t.segment() == oldest) {
+                            orphansHere.add(t);
+                        }
+                    }
                 }
                 int copied = compactor.copyForward(oldest);
+                if (!orphansHere.isEmpty()) {
+                    List<JournalRecord> copies = new ArrayList<>();
+                    for (Recovered t : orphansHere) {
+                        copies.add(new JournalRecord.Put(t.queue(), t.id(), t.attempt(), t.payload(), oldest));
+                    }
+                    int now = write(copies);
+                    synchronized (writeLock) {
+                        for (Recovered t : orphansHere) {
+                            orphans.put(t.id(), new Recovered(t.queue(), t.id(), t.attempt(), t.payload(), now));
+                        }
+                    }
+                    copied += orphansHere.size();
+                }
+                if (fsync != Fsync.NEVER) {
+                    long target;
+                    synchronized (writeLock) {
+                        target = written;
+                    }
+                    sync(target);
+                }
+                deleteFinished();
                 synchronized (writeLock) {
-                    deleteFinishedHead();
                     if (!segments.isEmpty() && segments.first() == oldest) {
-                        return; // something still pins it (a put in flight, or a queue no longer served)
+                        return; // something still pins it (a put in flight)
                     }
                 }
                 log.debug("compacted journal segment {}: {} live tasks copied forward", oldest, copied);
@@ -452,7 +556,7 @@ public final class FileJournal implements Journal {
     /** Under the write lock. */
     private void roll() throws IOException {
         if (fsync != Fsync.NEVER) {
-            active.force(false);
+            active.getFD().sync();
         }
         active.close();
         openSegment(activeSegment + 1);
@@ -460,7 +564,11 @@ public final class FileJournal implements Journal {
 
     /** Under the write lock. */
     private void openSegment(int seg) throws IOException {
-        active = FileChannel.open(segmentPath(seg), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path path = segmentPath(seg);
+        if (Files.exists(path)) {
+            throw new IOException("journal segment " + path + " already exists");
+        }
+        active = new RandomAccessFile(path.toFile(), "rw");
         activeSegment = seg;
         activeSize = 0;
         segments.add(seg);
@@ -527,23 +635,36 @@ public final class FileJournal implements Journal {
     /** Flushes, fsyncs and closes; releases the directory. */
     @Override
     public void close() throws IOException {
+        // Stopped, not interrupted: an interrupt in the middle of a write is what we must not cause.
         if (flusher != null) {
-            flusher.shutdownNow();
+            flusher.shutdown();
         }
-        compaction.shutdownNow();
+        compaction.shutdown();
+        try {
+            if (flusher != null) {
+                flusher.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            compaction.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             synchronized (writeLock) {
                 if (!closed && active != null) {
                     closed = true;
                     if (fsync != Fsync.NEVER) {
-                        active.force(false);
+                        active.getFD().sync();
                     }
-                    active.close();
                 }
                 closed = true;
+                if (active != null) {
+                    active.close();
+                }
             }
         } finally {
-            dirLock.release();
+            if (dirLock != null) {
+                dirLock.release();
+            }
             lockFile.close();
         }
     }

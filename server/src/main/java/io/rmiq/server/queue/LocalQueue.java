@@ -21,6 +21,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One queue: the engine. Thread-safe, with one lock per queue, so queues never contend.
@@ -36,6 +38,7 @@ import java.util.function.LongSupplier;
  */
 public final class LocalQueue {
 
+    private static final Logger log = LoggerFactory.getLogger(LocalQueue.class);
     private static final byte[][] NO_ITEMS = new byte[0][];
     private static final LeasedItem[] NO_LEASES = new LeasedItem[0];
 
@@ -145,12 +148,15 @@ public final class LocalQueue {
                 records.add(new JournalRecord.Put(name(), first + i, 0, batch[done + i]));
             }
             int segment;
+            boolean written = false;
             try {
                 segment = journal.write(records);
-            } catch (IOException | RuntimeException e) {
-                release(k);
-                memory.give(bytes);
-                throw e;
+                written = true;
+            } finally {
+                if (!written) {
+                    release(k);
+                    memory.give(bytes);
+                }
             }
             lock.lock();
             try {
@@ -185,7 +191,13 @@ public final class LocalQueue {
             acks.add(new JournalRecord.Ack(name(), t.id, t.segment));
             memory.give(MemoryBudget.cost(t.payload));
         }
-        journal.write(acks);
+        try {
+            journal.write(acks);
+        } catch (IOException e) {
+            // The items are out of the queue: hand them over rather than lose them. At worst the acks
+            // did not reach the journal and the items come back after a restart.
+            log.error("journal write for items taken from '{}' failed: {}", name(), e.toString());
+        }
         return out;
     }
 
@@ -349,9 +361,18 @@ public final class LocalQueue {
 
     /** Under the lock: back to the head, into the delay set, or on to the dead-letter queue. */
     private void giveBack(Task t, String reason, long delayMillis, Outcome outcome) {
+        byte[] letter = null;
         if (dead != null && t.attempt >= config.maxAttempts()) {
-            byte[] letter = deadLetterCodec.apply(new DeadLetter(name(), t.id, t.attempt, reason, clock.getAsLong(),
-                    t.payload));
+            try {
+                letter = deadLetterCodec.apply(new DeadLetter(name(), t.id, t.attempt, reason, clock.getAsLong(),
+                        t.payload));
+            } catch (RuntimeException e) {
+                // Never lose the task over its dead letter: it goes back to the queue instead.
+                log.error("could not make a dead letter of task {} of '{}' ({}); returning it to the queue",
+                        t.id, name(), e.toString());
+            }
+        }
+        if (letter != null) {
             long deadId = ids.getAndIncrement();
             outcome.records.add(new JournalRecord.Put(dead.name(), deadId, 0, letter));
             outcome.records.add(new JournalRecord.Ack(name(), t.id, t.segment));

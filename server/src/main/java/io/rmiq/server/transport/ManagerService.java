@@ -63,6 +63,17 @@ public final class ManagerService implements RemoteQueueManager {
     }
 
     @Override
+    public long heapUsedBytes(boolean collectFirst) {
+        Runtime rt = Runtime.getRuntime();
+        if (collectFirst) {
+            // Twice: the first pass may only queue finalizable and weakly reachable garbage.
+            System.gc();
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    @Override
     public List<QueueStats> stats() {
         List<QueueStats> out = new ArrayList<>();
         for (LocalQueue q : queues.values()) {

@@ -73,7 +73,16 @@ public final class QueueService implements RemoteQueue {
         if (!sessions.isLive(session)) {
             throw new SessionExpiredException(session);
         }
-        return run(() -> queue.receive(max, cap(timeoutMillis), session));
+        LeasedItem[] got = run(() -> queue.receive(max, cap(timeoutMillis), session));
+        if (got.length > 0 && !sessions.isLive(session)) {
+            // The session ended while we waited: its leases would only come back at lease expiry.
+            run(() -> {
+                queue.releaseSession(session);
+                return null;
+            });
+            throw new SessionExpiredException(session);
+        }
+        return got;
     }
 
     @Override

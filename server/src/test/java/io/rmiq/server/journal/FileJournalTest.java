@@ -209,4 +209,63 @@ class FileJournalTest {
             assertEquals(1600, r.tasks().size());
         }
     }
+
+    @Test
+    void interruptedWriter_leavesTheJournalWorkingForEveryoneElse() throws Exception {
+        try (FileJournal j = FileJournal.open(dir, Fsync.ALWAYS, 1 << 20).journal()) {
+            j.write(List.of(new Put("q", 1, 0, bytes("before"))));
+            Thread t = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    j.write(List.of(new Put("q", 2, 0, bytes("interrupted writer"))));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.start();
+            t.join();
+            j.write(List.of(new Put("q", 3, 0, bytes("after"))));
+        }
+        Recovery r = open();
+        try (FileJournal j = r.journal()) {
+            assertEquals(List.of("q:before", "q:interrupted writer", "q:after"), payloads(r));
+        }
+    }
+
+    @Test
+    void impossibleLengthBeforeMoreRecords_isReportedNotTruncated() throws Exception {
+        try (FileJournal j = open().journal()) {
+            for (int i = 1; i <= 3; i++) {
+                j.write(List.of(new Put("q", i, 0, new byte[10])));
+            }
+        }
+        Path seg = segments().get(0);
+        long second;
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            second = f.length() / 3;
+            f.seek(second);
+            f.writeInt(-7);
+        }
+        IOException e = assertThrows(IOException.class, this::open);
+        assertTrue(e.getMessage().contains("offset " + second), e.getMessage());
+    }
+
+    @Test
+    void zeroFilledTailStartingInsideARecord_isDroppedAsTorn() throws Exception {
+        byte[] ones = new byte[100];
+        java.util.Arrays.fill(ones, (byte) 1);
+        try (FileJournal j = open().journal()) {
+            j.write(List.of(new Put("q", 1, 0, ones), new Put("q", 2, 0, ones), new Put("q", 3, 0, ones)));
+        }
+        Path seg = segments().get(0);
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            long second = f.length() / 3;
+            f.seek(second + 40); // the second record's header and some of its body survive
+            f.write(new byte[(int) (f.length() - second - 40)]);
+        }
+        Recovery r = open();
+        try (FileJournal j = r.journal()) {
+            assertEquals(1, r.tasks().size());
+        }
+    }
 }

@@ -1,0 +1,61 @@
+package io.rmiq.server.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.rmiq.api.LeasedItem;
+import io.rmiq.api.PayloadRejectedException;
+import io.rmiq.server.journal.Journal;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LocalQueueTest {
+
+    @Test
+    void deadLetterThatCannotBeMade_leavesTheTaskInTheQueue_andTheBudgetBalanced() throws Exception {
+        MemoryBudget memory = MemoryBudget.unlimited();
+        AtomicLong ids = new AtomicLong(1);
+        QueueConfig config = new QueueConfig("q", 10, 60_000, 1);
+        LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
+                System::currentTimeMillis, null, null, memory);
+        LocalQueue q = new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letter -> {
+            throw new PayloadRejectedException("item exceeds the limit");
+        }, memory);
+        q.offer(new byte[][] {new byte[1000]}, 0);
+        LeasedItem[] got = q.receive(1, 0, 42);
+        q.nack(got[0].id(), got[0].attempt(), "failed", 0, 42);
+        assertEquals(1, q.size(), "the task is back in its queue, not lost");
+        LeasedItem[] again = q.receive(1, 0, 42);
+        q.ack(new long[] {again[0].id()}, new int[] {again[0].attempt()}, 42);
+        assertEquals(0, memory.used());
+    }
+
+    @Test
+    void capacityAndMemory_returnToZero_afterEveryWayOut() throws Exception {
+        MemoryBudget memory = MemoryBudget.unlimited();
+        AtomicLong ids = new AtomicLong(1);
+        QueueConfig config = new QueueConfig("q", 5, 100, 2);
+        LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
+                System::currentTimeMillis, null, null, memory);
+        LocalQueue q = new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead,
+                letter -> new byte[10], memory);
+        assertEquals(5, q.offer(new byte[][] {new byte[1], new byte[2], new byte[3], new byte[4], new byte[5]}, 0));
+        assertEquals(0, q.offer(new byte[][] {new byte[6]}, 0), "full");
+        q.poll(1, 0);                                            // taken for good
+        LeasedItem[] two = q.receive(2, 0, 7);
+        q.ack(new long[] {two[0].id()}, new int[] {two[0].attempt()}, 7);   // acked
+        q.nack(two[1].id(), two[1].attempt(), "once", 0, 7);                // back
+        LeasedItem[] last = q.receive(3, 0, 7);
+        for (LeasedItem l : last) {
+            q.nack(l.id(), l.attempt(), "twice", 0, 7);          // attempt 2 of 2 for one: dead letter
+        }
+        for (LeasedItem l : q.receive(10, 0, 7)) {
+            q.ack(new long[] {l.id()}, new int[] {l.attempt()}, 7);
+        }
+        dead.poll(10, 0);
+        assertEquals(0, q.size() + q.stats().inFlight());
+        assertEquals(0, dead.size());
+        assertEquals(0, memory.used());
+        assertEquals(5, q.offer(new byte[][] {new byte[1], new byte[1], new byte[1], new byte[1], new byte[1]}, 0),
+                "all capacity is free again");
+    }
+}
