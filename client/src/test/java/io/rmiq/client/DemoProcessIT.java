@@ -18,33 +18,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The product as a user runs it: server.jar and client.jar as separate processes on 127.0.0.1. */
-class DemoProcessIT {
-
-    static final Duration LONG = Duration.ofSeconds(90);
-    @TempDir Path dir;
-    Processes procs;
-
-    @BeforeEach
-    void setUp() {
-        procs = new Processes();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        procs.close();
-    }
-
-    private Proc client(ServerProc server, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--host", server.host(), "--port", String.valueOf(server.port())));
-        return procs.client(dir, Map.of(), all.toArray(new String[0]));
-    }
+class DemoProcessIT extends ProcessTestBase {
 
     @Test
     void masterAndTwoWorkers_completeEveryTaskExactlyOnce() throws Exception {
@@ -102,8 +79,7 @@ class DemoProcessIT {
     @Test
     void cli_listsAndRequeuesDeadLetters() throws Exception {
         ServerProc server = procs.server(dir, "--queue", "jobs,max-attempts=2");
-        try (QueueClient c = QueueClient.connect(server.host(), server.port(),
-                Files.readString(dir.resolve("rmiq-data/authkey")).strip())) {
+        try (QueueClient c = connect(server)) {
             DistributedQueue<String> jobs = c.queue("jobs");
             jobs.put("poison");
             jobs.receive(1, Duration.ofSeconds(2)).get(0).nack("parse error at line 1");

@@ -21,37 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Nothing lost to a worker killed with -9, to a server killed with -9, or to a torn journal. */
-class DurabilityProcessIT {
-
-    static final Duration LONG = Duration.ofSeconds(90);
-    @TempDir Path dir;
-    Processes procs;
-
-    @BeforeEach
-    void setUp() {
-        procs = new Processes();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        procs.close();
-    }
-
-    private Proc client(ServerProc server, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--host", server.host(), "--port", String.valueOf(server.port())));
-        return procs.client(dir, Map.of(), all.toArray(new String[0]));
-    }
-
-    private QueueClient connect(ServerProc server) throws Exception {
-        return QueueClient.connect(server.host(), server.port(), Files.readString(dir.resolve("rmiq-data/authkey")).strip());
-    }
+class DurabilityProcessIT extends ProcessTestBase {
 
     @Test
     void workerKilledWithNine_whileHoldingLeases_everyTaskStillCompletes() throws Exception {

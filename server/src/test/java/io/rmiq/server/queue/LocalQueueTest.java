@@ -10,16 +10,21 @@ import org.junit.jupiter.api.Test;
 
 class LocalQueueTest {
 
-    @Test
-    void deadLetterThatCannotBeMade_leavesTheTaskInTheQueue_andTheBudgetBalanced() throws Exception {
-        MemoryBudget memory = MemoryBudget.unlimited();
-        AtomicLong ids = new AtomicLong(1);
-        QueueConfig config = new QueueConfig("q", 10, 60_000, 1);
+    final MemoryBudget memory = MemoryBudget.unlimited();
+    final AtomicLong ids = new AtomicLong(1);
+
+    /** A queue and its dead-letter queue, in memory. */
+    LocalQueue queue(QueueConfig config, java.util.function.Function<io.rmiq.api.DeadLetter, byte[]> letters) {
         LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
                 System::currentTimeMillis, null, null, memory);
-        LocalQueue q = new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letter -> {
+        return new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letters, memory);
+    }
+
+    @Test
+    void deadLetterThatCannotBeMade_leavesTheTaskInTheQueue_andTheBudgetBalanced() throws Exception {
+        LocalQueue q = queue(new QueueConfig("q", 10, 60_000, 1), letter -> {
             throw new PayloadRejectedException("item exceeds the limit");
-        }, memory);
+        });
         q.offer(new byte[][] {new byte[1000]}, 0);
         LeasedItem[] got = q.receive(1, 0, 42);
         q.nack(got[0].id(), got[0].attempt(), "failed", 0, 42);
@@ -31,13 +36,8 @@ class LocalQueueTest {
 
     @Test
     void capacityAndMemory_returnToZero_afterEveryWayOut() throws Exception {
-        MemoryBudget memory = MemoryBudget.unlimited();
-        AtomicLong ids = new AtomicLong(1);
-        QueueConfig config = new QueueConfig("q", 5, 100, 2);
-        LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
-                System::currentTimeMillis, null, null, memory);
-        LocalQueue q = new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead,
-                letter -> new byte[10], memory);
+        LocalQueue q = queue(new QueueConfig("q", 5, 100, 2), letter -> new byte[10]);
+        LocalQueue dead = q.deadLetters();
         assertEquals(5, q.offer(new byte[][] {new byte[1], new byte[2], new byte[3], new byte[4], new byte[5]}, 0));
         assertEquals(0, q.offer(new byte[][] {new byte[6]}, 0), "full");
         q.poll(1, 0);                                            // taken for good
