@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         usageHelpAutoWidth = true,
         description = "Talks to an rmiq server: puts and gets items, shows queues, runs the master/worker demo.",
         subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Dead.class, Cli.Requeue.class,
-            Cli.Master.class, Cli.Worker.class,
+            Cli.Master.class, Cli.Worker.class, Bench.class,
             CommandLine.HelpCommand.class})
 public final class Cli {
 
