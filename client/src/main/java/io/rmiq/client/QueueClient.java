@@ -73,17 +73,25 @@ public final class QueueClient implements AutoCloseable {
         this.peer = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         this.entry = entry;
         this.codec = codec;
-        this.session = new SessionKeeper(this, describeThisProcess());
+        this.session = new SessionKeeper(this);
     }
 
-    private static String describeThisProcess() {
-        String name;
-        try {
-            name = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            name = "unknown host";
+    /** Who this client is, for the server's operators; looked up once, since it may ask DNS. */
+    private static volatile String self;
+
+    static String describeThisProcess() {
+        String s = self;
+        if (s == null) {
+            String name;
+            try {
+                name = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                name = "unknown host";
+            }
+            s = "pid " + ProcessHandle.current().pid() + " on " + name;
+            self = s;
         }
-        return "pid " + ProcessHandle.current().pid() + " on " + name;
+        return s;
     }
 
     /**

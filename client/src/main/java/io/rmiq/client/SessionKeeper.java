@@ -19,16 +19,14 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
 
     private final QueueClient client;
-    private final String description;
     private ScheduledExecutorService beat;
     private ScheduledFuture<?> beating;
     private long id;
     private boolean failing;
     private boolean closed;
 
-    SessionKeeper(QueueClient client, String description) {
+    SessionKeeper(QueueClient client) {
         this.client = client;
-        this.description = description;
     }
 
     @Override
@@ -37,7 +35,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             throw new IllegalStateException("the client is closed");
         }
         if (id == 0) {
-            id = client.call(() -> client.manager().openSession(description));
+            id = client.call(() -> client.manager().openSession(QueueClient.describeThisProcess()));
             if (beat == null) {
                 long timeout = client.call(() -> client.manager().sessionTimeoutMillis());
                 long every = Math.max(100, timeout / 4);
