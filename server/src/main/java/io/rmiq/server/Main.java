@@ -60,9 +60,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes allowed to deserialize: com.example.Point, com.example.* or com.example.**; repeatable.")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Also log to DIR/rmiq.log, rolled daily and kept 14 days (default: standard error only).")
+    Path logDir;
+
+    private static boolean userLogging;
+
     public static void main(String[] args) {
         // Before the first logger exists: the server jar's own logging setup, unless the user gave one.
-        if (System.getProperty("logback.configurationFile") == null) {
+        userLogging = System.getProperty("logback.configurationFile") != null;
+        if (!userLogging) {
             System.setProperty("logback.configurationFile", "rmiq-server-logback.xml");
         }
         CommandLine cli = new CommandLine(new Main());
@@ -75,6 +81,18 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (logDir != null) {
+            try {
+                java.nio.file.Files.createDirectories(logDir);
+            } catch (IOException e) {
+                System.err.println("server.jar: cannot use --log-dir " + logDir + ": " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+            System.setProperty("rmiq.logDir", logDir.toAbsolutePath().toString());
+            if (!userLogging) {
+                System.setProperty("logback.configurationFile", "rmiq-server-logback-file.xml");
+            }
+        }
         Logger log = LoggerFactory.getLogger(Main.class);
         QueueServer.Builder builder = QueueServer.builder();
         try {
