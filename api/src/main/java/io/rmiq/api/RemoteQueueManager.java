@@ -27,6 +27,16 @@ public interface RemoteQueueManager extends Remote {
      */
     long heapUsedBytes(boolean collectFirst) throws RemoteException;
 
+    /** The live client sessions (in-process ones excluded), oldest first. */
+    List<SessionInfo> sessions() throws RemoteException;
+
+    /**
+     * Removes every waiting item of {@code queue} for good; leased items stay with their holders.
+     *
+     * @return how many were removed
+     */
+    int purge(String queue) throws RemoteException;
+
     /** One snapshot per queue, sorted by name. */
     List<QueueStats> stats() throws RemoteException;
 

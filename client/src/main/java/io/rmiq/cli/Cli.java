@@ -4,6 +4,7 @@ import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RmiqException;
+import io.rmiq.api.SessionInfo;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.worker.Backoff;
 import io.rmiq.client.QueueClient;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "client.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         usageHelpAutoWidth = true,
         description = "Talks to an rmiq server: puts and gets items, shows queues, runs the master/worker demo.",
-        subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Dead.class, Cli.Requeue.class,
+        subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Workers.class, Cli.Purge.class,
+            Cli.Dead.class, Cli.Requeue.class,
             Cli.Master.class, Cli.Worker.class, Bench.class,
             CommandLine.HelpCommand.class})
 public final class Cli {
@@ -137,21 +139,89 @@ public final class Cli {
                         QueueStats q = stats.get(i);
                         s.append(i == 0 ? "" : ",").append("{\"name\":\"").append(q.name()).append("\",\"size\":")
                                 .append(q.size()).append(",\"in_flight\":").append(q.inFlight()).append(",\"capacity\":")
-                                .append(q.capacity() == Integer.MAX_VALUE ? "null" : String.valueOf(q.capacity())).append('}');
+                                .append(q.capacity() == Integer.MAX_VALUE ? "null" : String.valueOf(q.capacity()))
+                                .append(",\"dead_letters\":").append(q.deadLetters()).append(",\"puts\":").append(q.puts())
+                                .append(",\"takes\":").append(q.takes()).append(",\"acks\":").append(q.acks())
+                                .append(",\"oldest_age_ms\":").append(q.oldestAgeMillis()).append('}');
                     }
                     OUT.println(s.append("]}"));
                 } else {
                     OUT.println("server " + client.address() + ", advertising " + advertised);
                     int width = Math.max(5, stats.stream().mapToInt(q -> q.name().length()).max().orElse(0));
-                    OUT.printf("%-" + width + "s %10s %10s %10s%n", "QUEUE", "SIZE", "IN-FLIGHT", "CAPACITY");
+                    String row = "%-" + width + "s %10s %10s %10s %8s %12s %12s %12s %10s%n";
+                    OUT.printf(row, "QUEUE", "SIZE", "IN-FLIGHT", "CAPACITY", "DEAD", "PUTS", "TAKES", "ACKS", "OLDEST");
                     for (QueueStats q : stats) {
-                        OUT.printf("%-" + width + "s %10d %10d %10s%n", q.name(), q.size(), q.inFlight(),
-                                q.capacity() == Integer.MAX_VALUE ? "unbounded" : String.valueOf(q.capacity()));
+                        OUT.printf(row, q.name(), q.size(), q.inFlight(),
+                                q.capacity() == Integer.MAX_VALUE ? "unbounded" : String.valueOf(q.capacity()),
+                                q.deadLetters(), q.puts(), q.takes(), q.acks(), age(q.oldestAgeMillis()));
                     }
                 }
             }
             return 0;
         }
+    }
+
+    @Command(name = "workers", description = "Lists the clients connected with a session (workers, mostly): who, since when, and the tasks each holds.")
+    static final class Workers implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Option(names = "--json", description = "One JSON object instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try (QueueClient client = connection.connect()) {
+                List<SessionInfo> sessions = client.sessions();
+                long now = System.currentTimeMillis();
+                if (json) {
+                    StringBuilder s = new StringBuilder("{\"workers\":[");
+                    for (int i = 0; i < sessions.size(); i++) {
+                        SessionInfo w = sessions.get(i);
+                        s.append(i == 0 ? "" : ",").append("{\"session\":\"").append(Long.toHexString(w.id()))
+                                .append("\",\"client\":\"").append(w.description().replace("\"", "'"))
+                                .append("\",\"since\":\"").append(java.time.Instant.ofEpochMilli(w.openedAt()))
+                                .append("\",\"last_seen_ms_ago\":").append(now - w.lastSeenAt()).append(",\"holds\":{");
+                        int j = 0;
+                        for (var e : w.leased().entrySet()) {
+                            s.append(j++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
+                        }
+                        s.append("}}");
+                    }
+                    OUT.println(s.append("]}"));
+                } else {
+                    OUT.printf("%-18s %-32s %-24s %s%n", "SESSION", "CLIENT", "SINCE", "HOLDS");
+                    for (SessionInfo w : sessions) {
+                        OUT.printf("%-18s %-32s %-24s %s%n", Long.toHexString(w.id()), w.description(),
+                                java.time.Instant.ofEpochMilli(w.openedAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                                w.leased().isEmpty() ? "-" : w.leased().toString());
+                    }
+                    // Excluding ourselves: this command opens no session.
+                    OUT.println(sessions.size() + " session" + (sessions.size() == 1 ? "" : "s"));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "purge", description = "Removes every waiting item of QUEUE for good (leased items stay with their workers).")
+    static final class Purge implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "QUEUE") String queue;
+
+        @Override
+        public Integer call() {
+            try (QueueClient client = connection.connect()) {
+                int n = client.purge(queue);
+                OUT.println("purged " + n + " item" + (n == 1 ? "" : "s") + " from " + queue);
+            }
+            return 0;
+        }
+    }
+
+    static String age(long millis) {
+        if (millis == 0) {
+            return "-";
+        }
+        return millis < 10_000 ? millis + "ms" : millis < 600_000 ? (millis / 1000) + "s" : (millis / 60_000) + "m";
     }
 
     @Command(name = "dead", description = "Lists QUEUE's dead letters (tasks that failed too often), oldest first, without removing them.")

@@ -7,6 +7,7 @@ import io.rmiq.api.QueueStats;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
+import io.rmiq.api.SessionInfo;
 import io.rmiq.api.internal.Failures;
 import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
@@ -137,6 +138,20 @@ public final class QueueClient implements AutoCloseable {
     /** Deserializes a dead letter's payload under this client's allow list. */
     public Object decode(DeadLetter letter) {
         return codec.decode(letter.payload());
+    }
+
+    /** The server's client sessions (workers and other clients), oldest first. */
+    public List<SessionInfo> sessions() {
+        return new ArrayList<>(call(() -> manager().sessions()));
+    }
+
+    /**
+     * Removes every waiting item of {@code queue} for good.
+     *
+     * @return how many were removed
+     */
+    public int purge(String queue) {
+        return call(() -> manager().purge(queue));
     }
 
     /** One snapshot per queue, sorted by name. */

@@ -59,12 +59,12 @@ class DemoProcessIT extends ProcessTestBase {
 
         Proc stats = client(server, "stats");
         assertEquals(0, stats.awaitExit(LONG), stats.all());
-        assertTrue(stats.out.stream().anyMatch(l -> l.matches("jobs\\s+3\\s+0\\s+5")), stats.all());
-        assertTrue(stats.out.stream().anyMatch(l -> l.matches("tasks\\s+0\\s+0\\s+unbounded")), stats.all());
+        assertTrue(stats.out.stream().anyMatch(l -> l.matches("jobs\\s+3\\s+0\\s+5\\s+0\\s+3\\s+0\\s+0\\s+\\S+")), stats.all());
+        assertTrue(stats.out.stream().anyMatch(l -> l.matches("tasks\\s+0\\s+0\\s+unbounded\\s+0\\s+0\\s+0\\s+0\\s+-")), stats.all());
 
         Proc json = client(server, "stats", "--json");
         assertEquals(0, json.awaitExit(LONG), json.all());
-        assertTrue(json.out.get(0).contains("{\"name\":\"jobs\",\"size\":3,\"in_flight\":0,\"capacity\":5}"), json.all());
+        assertTrue(json.out.get(0).contains("{\"name\":\"jobs\",\"size\":3,\"in_flight\":0,\"capacity\":5,\"dead_letters\":0,\"puts\":3,"), json.all());
 
         Proc get = client(server, "get", "jobs", "--count", "3", "--timeout", "10");
         assertEquals(0, get.awaitExit(LONG), get.all());
@@ -97,6 +97,32 @@ class DemoProcessIT extends ProcessTestBase {
         Proc get = client(server, "get", "jobs", "--timeout", "5");
         assertEquals(0, get.awaitExit(LONG), get.all());
         assertEquals(List.of("poison"), get.out);
+    }
+
+    @Test
+    void cli_workersShowsWhatEachHolds_andPurgeEmptiesAQueue() throws Exception {
+        ServerProc server = procs.server(dir);
+        Proc worker = client(server, "worker", "--work-ms", "60000", "--threads", "1");
+        worker.awaitLine("worker ready", LONG);
+        try (QueueClient c = connect(server)) {
+            c.<List<Long>>queue("tasks").putAll(java.util.stream.LongStream.range(0, 40).mapToObj(i -> List.of(i, i)).toList());
+        }
+        await().atMost(LONG).until(() -> {
+            Proc w = client(server, "workers");
+            w.awaitExit(LONG);
+            return w.out.stream().anyMatch(l -> l.contains("pid ") && l.contains("{tasks=16}")); // its prefetch
+        });
+        Proc workers = client(server, "workers", "--json");
+        assertEquals(0, workers.awaitExit(LONG), workers.all());
+        assertTrue(workers.out.get(0).matches("\\{\"workers\":\\[\\{\"session\":.*\"holds\":\\{\"tasks\":\\d+}}]}"),
+                workers.all());
+
+        Proc purge = client(server, "purge", "tasks");
+        assertEquals(0, purge.awaitExit(LONG), purge.all());
+        assertTrue(purge.out.get(0).matches("purged \\d+ items? from tasks"), purge.all());
+        Proc stats = client(server, "stats", "--json");
+        assertEquals(0, stats.awaitExit(LONG), stats.all());
+        assertTrue(stats.out.get(0).contains("{\"name\":\"tasks\",\"size\":0,"), stats.all());
     }
 
     @Test

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rmiq.api.PayloadRejectedException;
-import io.rmiq.api.QueueStats;
-import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.serial.RmiqFilterFactory;
 import io.rmiq.server.transport.AuthServerSocketFactory;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Handshake;
+import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.rmi.registry.LocateRegistry;
@@ -31,58 +30,31 @@ class MaliciousServerTest {
 
     static final String KEY = "malicious-server-test-key";
 
-    /** Answers stats() with a list holding a tripwire. */
-    static final class EvilManager implements RemoteQueueManager {
-        @Override
-        public RemoteQueue queue(String name) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long heapUsedBytes(boolean collectFirst) {
-            return 0;
-        }
-
-        @Override
-        public String advertisedAddress() {
-            return "evil:1";
-        }
-
-        @Override
-        public long openSession(String description) {
-            return 1;
-        }
-
-        @Override
-        public long sessionTimeoutMillis() {
-            return 10_000;
-        }
-
-        @Override
-        public boolean heartbeat(long session) {
-            return true;
-        }
-
-        @Override
-        public void closeSession(long session) {
-        }
-
-        @Override
-        public int requeueDead(String queue, int max) {
-            return 0;
-        }
-
-        @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        public List<QueueStats> stats() {
-            List list = new ArrayList<>();
-            list.add(new Tripwire());
-            return list;
-        }
+    /** A manager whose stats() answers with a list holding a tripwire; every other call does nothing. */
+    static RemoteQueueManager evilManager() {
+        return (RemoteQueueManager) Proxy.newProxyInstance(MaliciousServerTest.class.getClassLoader(),
+                new Class<?>[] {RemoteQueueManager.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "stats": {
+                            List<Object> list = new ArrayList<>();
+                            list.add(new Tripwire());
+                            return list;
+                        }
+                        case "sessionTimeoutMillis":
+                            return 10_000L;
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == args[0];
+                        default:
+                            Class<?> r = method.getReturnType();
+                            return r == long.class ? 0L : r == int.class ? 0 : r == boolean.class ? false : null;
+                    }
+                });
     }
 
     Registry registry;
-    EvilManager manager;
+    RemoteQueueManager manager;
     AuthServerSocketFactory ssf;
     int port;
 
@@ -96,7 +68,7 @@ class MaliciousServerTest {
         AuthClientSocketFactory csf = AuthClientSocketFactory.forRealm(realm);
         registry = LocateRegistry.createRegistry(0, csf, ssf);
         port = ssf.localPort();
-        manager = new EvilManager();
+        manager = evilManager();
         registry.rebind(RemoteQueueManager.BINDING, UnicastRemoteObject.exportObject(manager, port, csf, ssf));
     }
 

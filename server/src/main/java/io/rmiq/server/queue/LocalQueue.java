@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -58,6 +59,9 @@ public final class LocalQueue {
     private final Map<Long, Task> leased = new HashMap<>();
     private int reserved;
     private boolean closed;
+    private final LongAdder puts = new LongAdder();
+    private final LongAdder takes = new LongAdder();
+    private final LongAdder acks = new LongAdder();
 
     /**
      * @param ids             the server-wide task id sequence
@@ -93,7 +97,7 @@ public final class LocalQueue {
         memory.take(MemoryBudget.cost(payload));
         lock.lock();
         try {
-            ready.addLast(new Task(id, payload, attempt, segment));
+            ready.addLast(new Task(id, payload, attempt, segment, clock.getAsLong()));
         } finally {
             lock.unlock();
         }
@@ -161,9 +165,11 @@ public final class LocalQueue {
             lock.lock();
             try {
                 reserved -= k;
+                long now = clock.getAsLong();
                 for (int i = 0; i < k; i++) {
-                    ready.addLast(new Task(first + i, batch[done + i], 0, segment));
+                    ready.addLast(new Task(first + i, batch[done + i], 0, segment, now));
                 }
+                puts.add(k);
                 notEmpty.signalAll();
             } finally {
                 lock.unlock();
@@ -241,7 +247,9 @@ public final class LocalQueue {
                     }
                     if (session == 0) {
                         notFull.signalAll();
+                        acks.add(out.size());
                     }
+                    takes.add(out.size());
                     return out;
                 }
                 if (nanos <= 0) {
@@ -274,6 +282,7 @@ public final class LocalQueue {
             }
             if (!acks.isEmpty()) {
                 notFull.signalAll();
+                this.acks.add(acks.size());
             }
         } finally {
             lock.unlock();
@@ -376,7 +385,7 @@ public final class LocalQueue {
             long deadId = ids.getAndIncrement();
             outcome.records.add(new JournalRecord.Put(dead.name(), deadId, 0, letter));
             outcome.records.add(new JournalRecord.Ack(name(), t.id, t.segment));
-            outcome.deadTasks.add(new Task(deadId, letter, 0, 0));
+            outcome.deadTasks.add(new Task(deadId, letter, 0, 0, clock.getAsLong()));
             memory.give(MemoryBudget.cost(t.payload));
             notFull.signalAll();
             return;
@@ -518,12 +527,61 @@ public final class LocalQueue {
     }
 
     public QueueStats stats() {
+        int deadLetters = dead == null ? 0 : dead.size();
         lock.lock();
         try {
-            return new QueueStats(name(), ready.size() + delayed.size(), leased.size(), config.capacity());
+            long oldest = 0;
+            Task head = ready.peekFirst();
+            for (Task t : delayed) {
+                if (head == null || t.enqueuedAt < head.enqueuedAt) {
+                    head = t;
+                }
+            }
+            if (head != null) {
+                oldest = Math.max(0, clock.getAsLong() - head.enqueuedAt);
+            }
+            return new QueueStats(name(), ready.size() + delayed.size(), leased.size(), config.capacity(), deadLetters,
+                    puts.sum(), takes.sum(), acks.sum(), oldest);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Leased tasks per session. */
+    public Map<Long, Integer> leasesBySession() {
+        lock.lock();
+        try {
+            Map<Long, Integer> out = new HashMap<>();
+            for (Task t : leased.values()) {
+                out.merge(t.session, 1, Integer::sum);
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes every waiting task for good; leased ones stay. Returns how many went. */
+    public int purge() throws IOException {
+        List<JournalRecord> records = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Task t : ready) {
+                records.add(new JournalRecord.Ack(name(), t.id, t.segment));
+                memory.give(MemoryBudget.cost(t.payload));
+            }
+            for (Task t : delayed) {
+                records.add(new JournalRecord.Ack(name(), t.id, t.segment));
+                memory.give(MemoryBudget.cost(t.payload));
+            }
+            ready.clear();
+            delayed.clear();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        journal.write(records);
+        return records.size();
     }
 
     /** Refuses further calls and releases every waiter with {@link ServerShutdownException}. */

@@ -24,13 +24,27 @@ public final class Sessions {
         final long id;
         final String description;
         final boolean local;
+        final long openedAt;
         volatile long lastSeen;
 
         Session(long id, String description, boolean local, long now) {
             this.id = id;
             this.description = description;
             this.local = local;
+            this.openedAt = now;
             this.lastSeen = now;
+        }
+
+        public long openedAt() {
+            return openedAt;
+        }
+
+        public long lastSeen() {
+            return lastSeen;
+        }
+
+        public boolean local() {
+            return local;
         }
 
         public long id() {
@@ -112,5 +126,10 @@ public final class Sessions {
 
     public int size() {
         return live.size();
+    }
+
+    /** The live sessions, in no order. */
+    public List<Session> all() {
+        return new ArrayList<>(live.values());
     }
 }

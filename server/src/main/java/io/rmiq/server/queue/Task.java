@@ -17,11 +17,14 @@ final class Task {
     long leaseDeadline;
     /** The journal segment holding this task's put. */
     int segment;
+    /** When it entered the queue (this run), epoch millis: for the oldest task's age. */
+    final long enqueuedAt;
 
-    Task(long id, byte[] payload, int attempt, int segment) {
+    Task(long id, byte[] payload, int attempt, int segment, long enqueuedAt) {
         this.id = id;
         this.payload = payload;
         this.attempt = attempt;
         this.segment = segment;
+        this.enqueuedAt = enqueuedAt;
     }
 }

@@ -4,6 +4,7 @@ import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.SessionInfo;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.Sessions;
 import java.util.ArrayList;
@@ -60,6 +61,39 @@ public final class ManagerService implements RemoteQueueManager {
     @Override
     public String advertisedAddress() {
         return advertisedAddress;
+    }
+
+    @Override
+    public List<SessionInfo> sessions() {
+        Map<Long, Map<String, Integer>> held = new java.util.HashMap<>();
+        for (LocalQueue q : queues.values()) {
+            q.leasesBySession().forEach((session, n) -> held.computeIfAbsent(session, k -> new java.util.LinkedHashMap<>())
+                    .put(q.name(), n));
+        }
+        List<SessionInfo> out = new ArrayList<>();
+        for (Sessions.Session s : sessions.all()) {
+            if (!s.local()) {
+                out.add(new SessionInfo(s.id(), s.description(), s.openedAt(), s.lastSeen(),
+                        held.getOrDefault(s.id(), Map.of())));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(SessionInfo::openedAt));
+        return out;
+    }
+
+    @Override
+    public int purge(String queue) {
+        LocalQueue q = queues.get(queue);
+        if (q == null) {
+            throw new NoSuchQueueException(queue, new ArrayList<>(queues.keySet()));
+        }
+        try {
+            int n = q.purge();
+            log.info("purged {} waiting item{} from '{}'", n, n == 1 ? "" : "s", queue);
+            return n;
+        } catch (java.io.IOException e) {
+            throw new io.rmiq.api.RmiqException("rmiq server could not write its journal: " + e.getMessage());
+        }
     }
 
     @Override
