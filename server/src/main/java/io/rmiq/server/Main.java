@@ -60,6 +60,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--allow", paramLabel = "PATTERN", description = "Extra payload classes allowed to deserialize: com.example.Point, com.example.* or com.example.**; repeatable.")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--http-port", paramLabel = "PORT", description = "Serve a status page, /metrics (Prometheus) and /health on this port; 0 picks a free one (default: off).")
+    Integer httpPort;
+
+    @Option(names = "--http-bind", paramLabel = "ADDR", description = "Address the HTTP port listens on (default: ${DEFAULT-VALUE}, this machine only).")
+    String httpBind = "127.0.0.1";
+
     @Option(names = "--log-dir", paramLabel = "DIR", description = "Also log to DIR/rmiq.log, rolled daily and kept 14 days (default: standard error only).")
     Path logDir;
 
@@ -98,6 +104,9 @@ public final class Main implements Callable<Integer> {
         try {
             if (maxMemory != null) {
                 builder.maxMemory(size(maxMemory, "--max-memory"));
+            }
+            if (httpPort != null) {
+                builder.httpPort(httpPort).httpBind(httpBind);
             }
             builder.port(port).bind(bind).advertiseHost(advertiseHost).dataDir(dataDir)
                     .fsync(fsyncPolicy(fsync)).sessionTimeout(seconds(sessionTimeoutSeconds, "--session-timeout"));

@@ -14,6 +14,8 @@ import io.rmiq.serial.PayloadCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
+import io.rmiq.server.metrics.Metrics;
+import io.rmiq.server.metrics.StatusHttp;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
@@ -26,6 +28,7 @@ import io.rmiq.transport.Handshake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.rmi.NoSuchObjectException;
@@ -91,6 +94,9 @@ public final class QueueServer implements AutoCloseable {
     private final String advertisedHost;
     private final int port;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Metrics metrics;
+    private final StatusHttp http;
+    private volatile ManagerService managerService;
     private volatile boolean closing;
 
     private QueueServer(Builder b) throws IOException {
@@ -114,6 +120,10 @@ public final class QueueServer implements AutoCloseable {
             this.journal = Journal.NONE;
         }
         this.memory = new MemoryBudget(b.maxMemory);
+        this.metrics = new Metrics(new MetricsSource());
+        // Up before the journal is replayed, so that /health can say "starting" (503) meanwhile.
+        this.http = b.httpPort < 0 ? null : new StatusHttp(new InetSocketAddress(b.httpBind, b.httpPort), metrics,
+                () -> managerService == null ? List.of() : managerService.sessions());
         // A dead letter wraps a payload that may be at the payload limit, so it gets room beyond it.
         SerialLimits p = SerialLimits.PAYLOAD;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
@@ -148,6 +158,7 @@ public final class QueueServer implements AutoCloseable {
             }
             ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
                     this::requeueDead);
+            managerService = manager;
             manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
             exported.add(manager);
@@ -159,6 +170,9 @@ public final class QueueServer implements AutoCloseable {
             unexportAll(reg);
             socketFactory.shutdown();
             journal.close();
+            if (http != null) {
+                http.close();
+            }
             throw e;
         }
         this.registry = reg;
@@ -168,6 +182,12 @@ public final class QueueServer implements AutoCloseable {
             return t;
         });
         reaper.scheduleWithFixedDelay(this::reap, REAP_MILLIS, REAP_MILLIS, TimeUnit.MILLISECONDS);
+        reaper.scheduleWithFixedDelay(metrics::sample, 0, 5, TimeUnit.SECONDS);
+        metrics.register(port);
+        if (http != null) {
+            http.ready(true);
+            log.info("status page, /metrics and /health on http://{}:{}/", b.httpBind, http.port());
+        }
         log.info("rmiq server on port {} ({}), advertising {} to clients; queues: {}", port,
                 bind == null ? "all interfaces" : "bound to " + bind.getHostAddress(), advertisedHost, describeQueues());
         log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20,
@@ -322,6 +342,49 @@ public final class QueueServer implements AutoCloseable {
         return memory.limit();
     }
 
+    /** The HTTP status port, or -1 when HTTP is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    /** What the metrics read: always the live figures. */
+    private final class MetricsSource implements Metrics.Source {
+        @Override
+        public List<QueueStats> queues() {
+            return stats();
+        }
+
+        @Override
+        public String advertisedAddress() {
+            return socketFactory == null ? advertisedHost : address();
+        }
+
+        @Override
+        public long connectionsAccepted() {
+            return socketFactory == null ? 0 : socketFactory.accepted();
+        }
+
+        @Override
+        public long authFailures() {
+            return socketFactory == null ? 0 : socketFactory.authFailures();
+        }
+
+        @Override
+        public int sessions() {
+            return managerService == null ? 0 : managerService.sessions().size();
+        }
+
+        @Override
+        public long memoryUsed() {
+            return memory.used();
+        }
+
+        @Override
+        public long memoryLimit() {
+            return memory.limit();
+        }
+    }
+
     /** Connections refused since start for a wrong key or a foreign protocol. */
     public long authFailures() {
         return socketFactory.authFailures();
@@ -345,6 +408,9 @@ public final class QueueServer implements AutoCloseable {
             closing = true;
         }
         log.info("rmiq server on port {} shutting down", port);
+        if (http != null) {
+            http.ready(false);
+        }
         reaper.shutdown(); // not shutdownNow: an interrupt must not land in a journal write
         try {
             reaper.awaitTermination(5, TimeUnit.SECONDS);
@@ -359,6 +425,10 @@ public final class QueueServer implements AutoCloseable {
             journal.close();
         } catch (IOException e) {
             log.error("closing the journal failed: {}", e.toString());
+        }
+        metrics.unregister();
+        if (http != null) {
+            http.close();
         }
         terminated.countDown();
         log.info("rmiq server on port {} stopped", port);
@@ -431,6 +501,8 @@ public final class QueueServer implements AutoCloseable {
         private FileJournal.Fsync fsync = FileJournal.Fsync.INTERVAL;
         private long segmentBytes = FileJournal.DEFAULT_SEGMENT_BYTES;
         private long maxMemory = Runtime.getRuntime().maxMemory() / 2;
+        private int httpPort = -1;
+        private String httpBind = "127.0.0.1";
         private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
 
@@ -518,6 +590,21 @@ public final class QueueServer implements AutoCloseable {
                 throw new IllegalArgumentException("the memory limit must be at least 1 MiB");
             }
             this.maxMemory = bytes;
+            return this;
+        }
+
+        /** Serves the status page, /metrics and /health on this port (0 picks one). Default: off. */
+        public Builder httpPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("HTTP port must be 0..65535, got " + port);
+            }
+            this.httpPort = port;
+            return this;
+        }
+
+        /** The address the HTTP port listens on. Default: 127.0.0.1, this machine only. */
+        public Builder httpBind(String address) {
+            this.httpBind = Objects.requireNonNull(address, "address");
             return this;
         }
 

@@ -41,6 +41,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final int handshakeTimeoutMs;
     private final ThreadPoolExecutor handshakes;
     private final AtomicLong authFailures = new AtomicLong();
+    private final AtomicLong accepted = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
     private volatile int localPort = -1;
 
@@ -78,6 +79,11 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     /** Connections refused for a wrong key or a foreign protocol since start. */
     public long authFailures() {
         return authFailures.get();
+    }
+
+    /** Connections that passed the handshake since start. */
+    public long accepted() {
+        return accepted.get();
     }
 
     /** Listening sockets this factory has opened: one, when everything shares the port. */
@@ -136,6 +142,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 raw.setSoTimeout(handshakeTimeoutMs);
                 Handshake.server(raw, key, realm, peer);
                 raw.setSoTimeout(0);
+                accepted.incrementAndGet();
                 ready.add(raw);
                 log.debug("authenticated connection from {}", peer);
                 if (isClosed()) {

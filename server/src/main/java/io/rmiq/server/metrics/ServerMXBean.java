@@ -1,0 +1,18 @@
+package io.rmiq.server.metrics;
+
+/** The server as a whole, as JConsole and VisualVM show it. */
+public interface ServerMXBean {
+    String getAdvertisedAddress();
+
+    long getUptimeSeconds();
+
+    long getConnectionsAccepted();
+
+    long getAuthFailures();
+
+    int getSessions();
+
+    long getMemoryUsedBytes();
+
+    long getMemoryLimitBytes();
+}

@@ -1,0 +1,194 @@
+package io.rmiq.server.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.rmiq.api.QueueStats;
+import io.rmiq.api.SessionInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The server's HTTP face for operators, on the JDK's own HTTP server: {@code /metrics} in Prometheus
+ * text format, {@code /health} (200 when serving, 503 while starting or stopping) and {@code /}, a
+ * status page that refreshes itself. Read-only; bound to loopback unless configured otherwise.
+ */
+public final class StatusHttp implements AutoCloseable {
+
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final Metrics metrics;
+    private final Supplier<List<SessionInfo>> sessions;
+    private volatile boolean ready;
+
+    public StatusHttp(InetSocketAddress bind, Metrics metrics, Supplier<List<SessionInfo>> sessions) throws IOException {
+        this.metrics = metrics;
+        this.sessions = sessions;
+        this.http = HttpServer.create(bind, 16);
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "rmiq-http");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(executor);
+        http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metricsText()));
+        http.createContext("/health", ex -> respond(ex, ready ? 200 : 503, "text/plain; charset=utf-8",
+                ready ? "ok\n" : "not ready\n"));
+        http.createContext("/", ex -> {
+            if (!ex.getRequestURI().getPath().equals("/")) {
+                respond(ex, 404, "text/plain; charset=utf-8", "not found\n");
+            } else {
+                respond(ex, 200, "text/html; charset=utf-8", page());
+            }
+        });
+        http.start();
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** Whether {@code /health} answers 200. */
+    public void ready(boolean ready) {
+        this.ready = ready;
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdown();
+    }
+
+    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            bytes = "only GET\n".getBytes(StandardCharsets.UTF_8);
+            status = 405;
+        }
+        ex.sendResponseHeaders(status, ex.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            if (!ex.getRequestMethod().equals("HEAD")) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** Prometheus text exposition format 0.0.4. */
+    String metricsText() {
+        Metrics.Source src = metrics.source();
+        List<QueueStats> queues = src.queues();
+        StringBuilder s = new StringBuilder();
+        family(s, "rmiq_queue_size", "gauge", "Items waiting to be taken.");
+        queues.forEach(q -> sample(s, "rmiq_queue_size", q.name(), q.size()));
+        family(s, "rmiq_queue_in_flight", "gauge", "Items leased and not yet acked.");
+        queues.forEach(q -> sample(s, "rmiq_queue_in_flight", q.name(), q.inFlight()));
+        family(s, "rmiq_queue_capacity", "gauge", "Most items the queue holds; absent when unbounded.");
+        queues.stream().filter(q -> q.capacity() != Integer.MAX_VALUE)
+                .forEach(q -> sample(s, "rmiq_queue_capacity", q.name(), q.capacity()));
+        family(s, "rmiq_queue_dead_letters", "gauge", "Items in the queue's dead-letter queue.");
+        queues.forEach(q -> sample(s, "rmiq_queue_dead_letters", q.name(), q.deadLetters()));
+        family(s, "rmiq_queue_puts_total", "counter", "Items put since the server started.");
+        queues.forEach(q -> sample(s, "rmiq_queue_puts_total", q.name(), q.puts()));
+        family(s, "rmiq_queue_takes_total", "counter", "Items handed out (taken or leased) since the server started.");
+        queues.forEach(q -> sample(s, "rmiq_queue_takes_total", q.name(), q.takes()));
+        family(s, "rmiq_queue_acks_total", "counter", "Items finished since the server started.");
+        queues.forEach(q -> sample(s, "rmiq_queue_acks_total", q.name(), q.acks()));
+        family(s, "rmiq_queue_oldest_age_seconds", "gauge", "How long the oldest waiting item has waited.");
+        queues.forEach(q -> sample(s, "rmiq_queue_oldest_age_seconds", q.name(), q.oldestAgeMillis() / 1000.0));
+        family(s, "rmiq_sessions", "gauge", "Client sessions (workers and other clients).");
+        s.append("rmiq_sessions ").append(src.sessions()).append('\n');
+        family(s, "rmiq_connections_accepted_total", "counter", "Connections that passed the authkey handshake.");
+        s.append("rmiq_connections_accepted_total ").append(src.connectionsAccepted()).append('\n');
+        family(s, "rmiq_auth_failures_total", "counter", "Connections refused for a wrong key or a foreign protocol.");
+        s.append("rmiq_auth_failures_total ").append(src.authFailures()).append('\n');
+        family(s, "rmiq_memory_used_bytes", "gauge", "Heap the queues hold (payloads plus per-task cost).");
+        s.append("rmiq_memory_used_bytes ").append(src.memoryUsed()).append('\n');
+        family(s, "rmiq_memory_limit_bytes", "gauge", "Most heap the queues may hold.");
+        s.append("rmiq_memory_limit_bytes ").append(src.memoryLimit()).append('\n');
+        family(s, "rmiq_uptime_seconds", "gauge", "Seconds since the server started.");
+        s.append("rmiq_uptime_seconds ").append(metrics.uptimeSeconds()).append('\n');
+        return s.toString();
+    }
+
+    private static void family(StringBuilder s, String name, String type, String help) {
+        s.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        s.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder s, String name, String queue, double value) {
+        s.append(name).append("{queue=\"").append(queue.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                .append("\"} ");
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            s.append((long) value);
+        } else {
+            s.append(String.format(Locale.ROOT, "%.3f", value));
+        }
+        s.append('\n');
+    }
+
+    private String page() {
+        Metrics.Source src = metrics.source();
+        StringBuilder s = new StringBuilder();
+        String address = html(src.advertisedAddress());
+        s.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta http-equiv=\"refresh\" content=\"2\">")
+                .append("<title>rmiq at ").append(address).append("</title><style>")
+                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}")
+                .append("table{border-collapse:collapse;margin:1em 0}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;")
+                .append("text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}")
+                .append(".dead{color:#b00}.muted{color:#888}</style></head><body>")
+                .append("<h1>rmiq at ").append(address).append("</h1>")
+                .append("<p id=\"server\">up ").append(duration(metrics.uptimeSeconds())).append(" · ")
+                .append(src.sessions()).append(" session(s) · ").append(src.authFailures()).append(" auth failure(s) · queues hold ")
+                .append(src.memoryUsed() >> 20).append(" of ").append(src.memoryLimit() >> 20).append(" MiB</p>")
+                .append("<h2>Queues</h2><table id=\"queues\"><tr><th>queue</th><th>waiting</th><th>in flight</th>")
+                .append("<th>capacity</th><th>dead letters</th><th>put/s</th><th>take/s</th><th>ack/s</th><th>oldest</th></tr>");
+        for (QueueStats q : src.queues()) {
+            s.append("<tr><td>").append(html(q.name())).append("</td><td>").append(q.size()).append("</td><td>")
+                    .append(q.inFlight()).append("</td><td>")
+                    .append(q.capacity() == Integer.MAX_VALUE ? "<span class=\"muted\">unbounded</span>" : q.capacity())
+                    .append("</td><td").append(q.deadLetters() > 0 ? " class=\"dead\"" : "").append('>')
+                    .append(q.deadLetters()).append("</td><td>").append(rate(metrics.putRate(q.name())))
+                    .append("</td><td>").append(rate(metrics.takeRate(q.name()))).append("</td><td>")
+                    .append(rate(metrics.ackRate(q.name()))).append("</td><td>")
+                    .append(q.oldestAgeMillis() == 0 ? "–" : duration(q.oldestAgeMillis() / 1000)).append("</td></tr>");
+        }
+        s.append("</table><h2>Workers</h2><table id=\"workers\"><tr><th>client</th><th>since</th><th>holds</th></tr>");
+        List<SessionInfo> list = sessions.get();
+        for (SessionInfo w : list) {
+            s.append("<tr><td>").append(html(w.description())).append("</td><td>")
+                    .append(Instant.ofEpochMilli(w.openedAt()).truncatedTo(ChronoUnit.SECONDS)).append("</td><td>")
+                    .append(w.leased().isEmpty() ? "–" : html(w.leased().toString())).append("</td></tr>");
+        }
+        if (list.isEmpty()) {
+            s.append("<tr><td class=\"muted\" colspan=\"3\">none connected</td></tr>");
+        }
+        return s.append("</table></body></html>\n").toString();
+    }
+
+    private static String rate(double perSecond) {
+        return perSecond < 10 ? String.format(Locale.ROOT, "%.1f", perSecond) : String.valueOf(Math.round(perSecond));
+    }
+
+    private static String duration(long seconds) {
+        if (seconds < 120) {
+            return seconds + " s";
+        }
+        return seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
+    }
+
+    private static String html(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
