@@ -199,6 +199,18 @@ class DemoProcessIT extends ProcessTestBase {
     }
 
     @Test
+    void serverVersion_andLogDir_work() throws Exception {
+        Proc v = procs.java(dir, Map.of(), Processes.SERVER_JAR, List.of("--version"));
+        assertEquals(0, v.awaitExit(LONG), v.all());
+        assertTrue(v.out.get(0).matches("rmiq server \\d+\\.\\d+\\.\\d+.*"), v.all());
+
+        ServerProc server = procs.server(dir, "--log-dir", "logs");
+        Path log = dir.resolve("logs/rmiq.log");
+        await().atMost(LONG).until(() -> Files.exists(log) && Files.readString(log).contains("rmiq server on port "
+                + server.port()));
+    }
+
+    @Test
     void sigterm_releasesABlockedClientWithAClearError() throws Exception {
         ServerProc server = procs.server(dir);
         Proc get = client(server, "get", "tasks");
