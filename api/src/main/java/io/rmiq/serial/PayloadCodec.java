@@ -14,7 +14,7 @@ import java.io.OutputStream;
 
 /**
  * Turns queue items into the bytes a server stores and back, under an {@link AllowList}.
- * Thread-safe.
+ * Plain values take the {@link CompactCodec} form; everything else is Java serialization. Thread-safe.
  *
  * <p>Encoding checks each class as it is written, so a producer learns at once, without a round
  * trip, that a consumer would refuse its item. Decoding runs the JDK's own deserialization behind an
@@ -44,6 +44,14 @@ public final class PayloadCodec {
         if (item == null) {
             throw new PayloadRejectedException("null cannot be put on a queue");
         }
+        byte[] compact = CompactCodec.tryEncode(item);
+        if (compact != null) {
+            if (compact.length > limits.maxBytes()) {
+                throw new PayloadRejectedException("item of " + compact.length + " bytes exceeds the limit of "
+                        + limits.maxBytes());
+            }
+            return compact;
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (CheckingOutputStream out = new CheckingOutputStream(bytes)) {
             out.writeObject(item);
@@ -66,6 +74,9 @@ public final class PayloadCodec {
      *                                  not on this JVM's class path
      */
     public Object decode(byte[] data) {
+        if (CompactCodec.isCompact(data)) {
+            return CompactCodec.decode(data, limits);
+        }
         ClassFilter filter = ClassFilter.of(allow, limits);
         try (ObjectInputStream in = new LoaderAwareInputStream(new ByteArrayInputStream(data))) {
             ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();

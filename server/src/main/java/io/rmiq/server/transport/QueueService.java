@@ -7,6 +7,7 @@ import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerShutdownException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.AllowList;
+import io.rmiq.serial.CompactCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.serial.StreamScanner;
 import io.rmiq.server.queue.LocalQueue;
@@ -52,7 +53,11 @@ public final class QueueService implements RemoteQueue {
                 throw new PayloadRejectedException("item " + i + " is null");
             }
             try {
-                StreamScanner.check(items[i], allow, limits);
+                if (CompactCodec.isCompact(items[i])) {
+                    CompactCodec.check(items[i], limits);
+                } else {
+                    StreamScanner.check(items[i], allow, limits);
+                }
             } catch (PayloadRejectedException e) {
                 throw new PayloadRejectedException("queue '" + queue.name() + "' refused item " + i + ": "
                         + e.getMessage() + " (start the server with --allow PATTERN to allow more classes)");
