@@ -57,6 +57,8 @@ public final class Worker<T, R> {
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Semaphore slots;
+    private final int maxPrefetch;
+    private int window;
     private volatile boolean stopping;
     private volatile boolean handlersDone;
     private volatile long lastTaskNanos = System.nanoTime();
@@ -73,7 +75,9 @@ public final class Worker<T, R> {
         this.prefetch = b.prefetch;
         this.idleExit = b.idleExit;
         this.ready = new LinkedBlockingQueue<>();
-        this.slots = new Semaphore(prefetch);
+        this.maxPrefetch = Math.max(prefetch, b.maxPrefetch);
+        this.window = prefetch;
+        this.slots = new Semaphore(maxPrefetch);
     }
 
     /** Settings for a worker on {@code client}'s queues. */
@@ -143,7 +147,12 @@ public final class Worker<T, R> {
             if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 continue; // every slot is busy until a task finishes
             }
+            // Ask for no more than the current window, however many slots are free.
             int room = 1 + slots.drainPermits();
+            if (room > window) {
+                slots.release(room - window);
+                room = window;
+            }
             List<Delivery<T>> got;
             try {
                 got = tasks.receive(room, Duration.ofMillis(500));
@@ -157,6 +166,7 @@ public final class Worker<T, R> {
                 throw e;
             }
             slots.release(room - got.size());
+            adjustWindow(got.size(), room);
             if (got.isEmpty()) {
                 if (idleExit != null && held.isEmpty()
                         && System.nanoTime() - lastTaskNanos > idleExit.toNanos()) {
@@ -168,6 +178,33 @@ public final class Worker<T, R> {
             held.addAll(got);
             ready.addAll(got);
         }
+    }
+
+    private long rateAt = System.nanoTime();
+    private long rateCompleted;
+    private int workCap;
+
+    /**
+     * A full batch means a deep queue: fetch more at a time. A thin one means little work waits: fetch
+     * less. Either way hold no more than about half a second of work, so that a worker with fast tasks
+     * fetches in large batches while slow tasks stay spread over all workers.
+     */
+    private void adjustWindow(int got, int asked) {
+        long now = System.nanoTime();
+        if (now - rateAt > 1_000_000_000L) {
+            long done = completed.get() + failed.get();
+            double perSecond = (done - rateCompleted) / ((now - rateAt) / 1e9);
+            workCap = (int) Math.min(maxPrefetch, Math.max(prefetch, perSecond / 2));
+            rateAt = now;
+            rateCompleted = done;
+        }
+        int cap = Math.max(prefetch, workCap);
+        if (got == asked && asked == window) {
+            window = Math.min(cap, window * 2);
+        } else if (got < asked / 2) {
+            window = Math.max(prefetch, window / 2);
+        }
+        window = Math.min(window, cap);
     }
 
     private void handleLoop() {
@@ -318,6 +355,7 @@ public final class Worker<T, R> {
         private Function<? super T, ? extends R> handler;
         private int threads = Runtime.getRuntime().availableProcessors();
         private int prefetch = -1;
+        private int maxPrefetch = 1_024;
         private Duration idleExit;
 
         private Builder(QueueClient client) {
@@ -352,14 +390,24 @@ public final class Worker<T, R> {
         }
 
         /**
-         * Most tasks held at once (running or waiting to run). Default: 16 per thread, enough to hide
-         * the round trip, few enough that workers side by side share a small job.
+         * Tasks held at once (running or waiting to run) to begin with. Default: 16 per thread, few
+         * enough that workers side by side share a small job. While the queue stays deep the worker
+         * doubles it, up to {@link #maxPrefetch}, so that one round trip carries many tasks.
          */
         public Builder<T, R> prefetch(int prefetch) {
             if (prefetch < 1) {
                 throw new IllegalArgumentException("prefetch must be at least 1");
             }
             this.prefetch = prefetch;
+            return this;
+        }
+
+        /** The most tasks held at once when the queue stays deep. Default 1,024. */
+        public Builder<T, R> maxPrefetch(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("max prefetch must be at least 1");
+            }
+            this.maxPrefetch = max;
             return this;
         }
 
