@@ -84,6 +84,7 @@ public final class QueueServer implements AutoCloseable {
     private final Map<String, LocalQueue> queues = new TreeMap<>();
     private final Map<String, QueueService> services = new LinkedHashMap<>();
     private final List<Remote> exported = new ArrayList<>();
+    private final Map<String, Remote> bindings = new TreeMap<>();
     private final PayloadCodec codec;
     private final Sessions sessions;
     private final long localSession;
@@ -143,6 +144,12 @@ public final class QueueServer implements AutoCloseable {
         this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis());
         AuthClientSocketFactory clientFactory = AuthClientSocketFactory.forRealm(realm);
         Registry reg = null;
+        // The registry is read-only to clients: RMI's own registry lets a client on this very host
+        // bind and unbind, so reject every object it would receive (our own binds are local calls and
+        // are not deserialized), and restore bindings a client removed (see guardBindings).
+        if (System.getProperty("sun.rmi.registry.registryFilter") == null) {
+            System.setProperty("sun.rmi.registry.registryFilter", "!*");
+        }
         try {
             reg = LocateRegistry.createRegistry(b.port, clientFactory, socketFactory);
             this.port = socketFactory.localPort();
@@ -162,8 +169,9 @@ public final class QueueServer implements AutoCloseable {
             manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
             exported.add(manager);
-            reg.rebind(RemoteQueueManager.BINDING, managerStub);
-            for (Map.Entry<String, RemoteQueue> s : stubs.entrySet()) {
+            bindings.put(RemoteQueueManager.BINDING, managerStub);
+            bindings.putAll(stubs);
+            for (Map.Entry<String, Remote> s : bindings.entrySet()) {
                 reg.rebind(s.getKey(), s.getValue());
             }
         } catch (IOException | RuntimeException e) {
@@ -238,6 +246,27 @@ public final class QueueServer implements AutoCloseable {
         }
         for (LocalQueue q : queues.values()) {
             reapQuietly(() -> q.expireLeases(now));
+        }
+        guardBindings();
+    }
+
+    /** Puts back any registry binding a client on this host removed or replaced. */
+    private void guardBindings() {
+        for (Map.Entry<String, Remote> b : bindings.entrySet()) {
+            try {
+                Remote now = registry.lookup(b.getKey());
+                if (now.equals(b.getValue())) {
+                    continue;
+                }
+            } catch (java.rmi.NotBoundException | RemoteException e) {
+                // unbound: restore below
+            }
+            try {
+                registry.rebind(b.getKey(), b.getValue());
+                log.warn("a client changed the registry binding '{}'; restored it", b.getKey());
+            } catch (RemoteException e) {
+                log.error("could not restore the registry binding '{}': {}", b.getKey(), e.toString());
+            }
         }
     }
 
