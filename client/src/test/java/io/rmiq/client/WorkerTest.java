@@ -30,7 +30,7 @@ class WorkerTest {
     @BeforeEach
     void start() throws Exception {
         server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
-                .queue(new QueueConfig("tasks", Integer.MAX_VALUE, 1_000, 3)).queue("results").start();
+                .queue(new QueueConfig("tasks", Integer.MAX_VALUE, 1_000, 3)).queue("results").queue("tiny", 5).start();
         client = QueueClient.connect("127.0.0.1", server.port(), KEY);
     }
 
@@ -120,5 +120,65 @@ class WorkerTest {
         running.get(30, TimeUnit.SECONDS);
         int left = client.queue("tasks").size();
         assertEquals(50, worker.completed() + left, "every task is either done or back in the queue");
+    }
+
+    @Test
+    void slowTasks_areNotHoardedByOneWorker() throws Exception {
+        client.<Integer>queue("tasks").putAll(IntStream.range(0, 200).boxed().toList());
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                .threads(2).prefetch(4).handler(n -> {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return n;
+                }).build();
+        CompletableFuture<Void> running = runInBackground(worker);
+        await().atMost(Duration.ofSeconds(30)).until(() -> worker.completed() >= 20);
+        int inFlight = server.stats().stream().filter(q -> q.name().equals("tasks")).findFirst().orElseThrow().inFlight();
+        assertTrue(inFlight <= 16, "a worker doing 20 tasks/s holds about half a second of work, holds " + inFlight);
+        worker.stop();
+        running.get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void oneResultThatCannotBeStored_failsOnlyItsOwnTask() throws Exception {
+        client.<Integer>queue("tasks").putAll(IntStream.range(0, 100).boxed().toList());
+        Worker<Integer, Object> worker = Worker.<Integer, Object>builder(client).from("tasks").to("results")
+                .threads(2).handler(n -> n == 13 ? new Object() : (Object) n).idleExit(Duration.ofSeconds(2)).build();
+        worker.run();
+        assertEquals(99, worker.completed());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.queue("tasks.dead").size() == 1);
+        assertEquals(99, client.queue("results").size());
+    }
+
+    @Test
+    void stop_returnsEvenWhenTheResultsQueueStaysFull() throws Exception {
+        client.<Integer>queue("tasks").putAll(IntStream.range(0, 20).boxed().toList());
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("tiny")
+                .threads(2).handler(n -> n).build();
+        CompletableFuture<Void> running = runInBackground(worker);
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.queue("tiny").size() == 5);
+        worker.stop();
+        running.get(60, TimeUnit.SECONDS);
+        assertEquals(20, worker.completed() + client.queue("tasks").size() + inFlight("tasks"),
+                "every task is done or back");
+    }
+
+    @Test
+    void closedClient_endsTheWorker_insteadOfRetryingForever() throws Exception {
+        QueueClient own = QueueClient.connect("127.0.0.1", server.port(), KEY);
+        Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(own).from("tasks").to("results")
+                .handler(n -> n).build();
+        CompletableFuture<Void> running = runInBackground(worker);
+        own.close();
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> running.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+    }
+
+    int inFlight(String queue) {
+        return server.stats().stream().filter(q -> q.name().equals(queue)).findFirst().orElseThrow().inFlight();
     }
 }

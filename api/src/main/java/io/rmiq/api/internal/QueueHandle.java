@@ -5,6 +5,7 @@ import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
+import io.rmiq.api.RmiqException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
@@ -130,11 +131,15 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
                     payload = decode(item.payload());
                 } catch (PayloadRejectedException e) {
                     // Not ours to handle: back to the queue, where its attempts run out into NAME.dead.
-                    call(() -> {
-                        remote.nack(item.id(), item.attempt(), "consumer could not deserialize it: " + e.getMessage(),
-                                0, sid);
-                        return null;
-                    });
+                    try {
+                        call(() -> {
+                            remote.nack(item.id(), item.attempt(), "consumer could not deserialize it: " + e.getMessage(),
+                                    0, sid);
+                            return null;
+                        });
+                    } catch (RmiqException nackFailed) {
+                        // its lease runs out and it comes back anyway
+                    }
                     continue;
                 }
                 out.add(new LeasedDelivery(item, payload));
@@ -362,6 +367,9 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
             if (Thread.interrupted()) {
                 // In process, the queue engine saw this thread's own interrupt.
                 throw new InterruptedException();
+            }
+            if (e instanceof RuntimeException r && !(r instanceof RmiqException)) {
+                throw r; // misuse (a closed client, a bad argument): not an outage to retry
             }
             throw Failures.translate(e, peer, resultFilter);
         } catch (InterruptedException e) {

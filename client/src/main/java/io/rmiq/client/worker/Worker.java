@@ -2,6 +2,7 @@ package io.rmiq.client.worker;
 
 import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.QueueClient;
@@ -56,11 +57,25 @@ public final class Worker<T, R> {
     private final Set<Delivery<T>> held = ConcurrentHashMap.newKeySet();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final Semaphore slots;
+    /** One permit per task the worker may hold: the window. Resized as the window moves. */
+    private final Slots slots;
     private final int maxPrefetch;
     private int window;
+
+    private static final class Slots extends Semaphore {
+        private static final long serialVersionUID = 1L;
+
+        Slots(int permits) {
+            super(permits);
+        }
+
+        void shrink(int n) {
+            reducePermits(n);
+        }
+    }
     private volatile boolean stopping;
     private volatile boolean handlersDone;
+    private volatile boolean fetchDone;
     private volatile long lastTaskNanos = System.nanoTime();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -77,7 +92,7 @@ public final class Worker<T, R> {
         this.ready = new LinkedBlockingQueue<>();
         this.maxPrefetch = Math.max(prefetch, b.maxPrefetch);
         this.window = prefetch;
-        this.slots = new Semaphore(maxPrefetch);
+        this.slots = new Slots(prefetch);
     }
 
     /** Settings for a worker on {@code client}'s queues. */
@@ -122,16 +137,48 @@ public final class Worker<T, R> {
             fetchLoop();
         } finally {
             stopping = true;
-            for (Thread t : workers) {
-                t.join();
+            fetchDone = true;
+            boolean interrupted = false;
+            try {
+                for (Thread t : workers) {
+                    interrupted |= joinUninterruptibly(t, Long.MAX_VALUE);
+                }
+                handlersDone = true;
+                // A commit stuck on a full results queue is given a grace period, then cut off; what it
+                // could not store is given back below.
+                interrupted |= joinUninterruptibly(committer, 10_000);
+                if (committer.isAlive()) {
+                    committer.interrupt();
+                    interrupted |= joinUninterruptibly(committer, Long.MAX_VALUE);
+                }
+            } finally {
+                extender.interrupt();
+                joinUninterruptibly(extender, 5_000);
+                giveBack(new ArrayList<>(held), "worker stopped before handling it");
+                stopped.countDown();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            handlersDone = true;
-            committer.join();
-            extender.interrupt();
-            extender.join();
-            giveBack(new ArrayList<>(held), "worker stopped before handling it");
-            stopped.countDown();
         }
+    }
+
+    /** Joins, carrying on through interrupts; returns whether one arrived. */
+    private static boolean joinUninterruptibly(Thread t, long millis) {
+        boolean interrupted = false;
+        long deadline = System.currentTimeMillis() + Math.min(millis, Long.MAX_VALUE / 2);
+        while (t.isAlive()) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                t.join(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
     }
 
     private static Thread start(String name, Runnable r) {
@@ -147,12 +194,7 @@ public final class Worker<T, R> {
             if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 continue; // every slot is busy until a task finishes
             }
-            // Ask for no more than the current window, however many slots are free.
-            int room = 1 + slots.drainPermits();
-            if (room > window) {
-                slots.release(room - window);
-                room = window;
-            }
+            int room = 1 + Math.max(0, slots.drainPermits());
             List<Delivery<T>> got;
             try {
                 got = tasks.receive(room, Duration.ofMillis(500));
@@ -199,32 +241,41 @@ public final class Worker<T, R> {
             rateCompleted = done;
         }
         int cap = Math.max(prefetch, workCap);
-        if (got == asked && asked == window) {
-            window = Math.min(cap, window * 2);
+        int next = window;
+        if (got == asked && got > 0) {
+            next = Math.min(cap, window * 2);
         } else if (got < asked / 2) {
-            window = Math.max(prefetch, window / 2);
+            next = Math.max(prefetch, window / 2);
         }
-        window = Math.min(window, cap);
+        next = Math.min(next, cap);
+        if (next > window) {
+            slots.release(next - window);
+        } else if (next < window) {
+            slots.shrink(window - next); // may go below zero: fetching waits until enough tasks finish
+        }
+        window = next;
     }
 
     private void handleLoop() {
-        try {
-            while (true) {
-                Delivery<T> d = ready.poll(100, TimeUnit.MILLISECONDS);
-                if (d == null) {
-                    if (stopping) {
-                        return;
-                    }
-                    continue;
-                }
-                try {
-                    done.add(new Done<>(d, handler.apply(d.payload()), null));
-                } catch (RuntimeException | Error e) {
-                    done.add(new Done<>(d, null, e));
-                }
+        while (true) {
+            Delivery<T> d;
+            try {
+                d = ready.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                continue; // only a handler that left its flag set gets here: the worker decides when to stop
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (d == null) {
+                if (fetchDone && ready.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                done.add(new Done<>(d, handler.apply(d.payload()), null));
+            } catch (Throwable e) {
+                done.add(new Done<>(d, null, e));
+            }
+            Thread.interrupted(); // a handler's interrupt must not end this thread
         }
     }
 
@@ -242,7 +293,16 @@ public final class Worker<T, R> {
                 }
                 batch.add(first);
                 done.drainTo(batch, 999);
-                commit(batch);
+                try {
+                    commit(batch);
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Throwable e) {
+                    log.warn("storing a batch of {} results failed: {}; giving the tasks back", batch.size(), e.toString());
+                    for (Done<T, R> d : batch) {
+                        giveBack(List.of(d.delivery()), "worker failed to store its result: " + e);
+                    }
+                }
                 batch.clear();
             }
         } catch (InterruptedException e) {
@@ -252,29 +312,41 @@ public final class Worker<T, R> {
 
     private void commit(List<Done<T, R>> batch) throws InterruptedException {
         List<R> out = new ArrayList<>(batch.size());
+        List<Delivery<T>> withResult = new ArrayList<>(batch.size());
         List<Delivery<T>> finished = new ArrayList<>(batch.size());
         for (Done<T, R> d : batch) {
             if (d.error() != null) {
                 failed.incrementAndGet();
                 log.debug("task {} failed: {}", d.delivery().id(), d.error().toString());
-                try {
-                    d.delivery().nack(reason(d.error()));
-                } catch (RmiqException e) {
-                    log.warn("could not give back task {}: {}", d.delivery().id(), e.getMessage());
-                }
-                release(d.delivery());
-                continue;
+                giveBack(List.of(d.delivery()), reason(d.error()));
+            } else if (results == null || d.result() == null) {
+                finished.add(d.delivery()); // nothing to store: a handler run for its side effects
+            } else {
+                out.add(d.result());
+                withResult.add(d.delivery());
             }
-            out.add(d.result());
-            finished.add(d.delivery());
         }
         try {
-            if (results != null && !out.isEmpty()) {
-                results.putAll(out);
+            if (!out.isEmpty()) {
+                try {
+                    results.putAll(out);
+                    finished.addAll(withResult);
+                } catch (PayloadRejectedException e) {
+                    // One bad result must not take the batch down: store them one by one.
+                    for (int i = 0; i < out.size(); i++) {
+                        try {
+                            results.put(out.get(i));
+                            finished.add(withResult.get(i));
+                        } catch (PayloadRejectedException one) {
+                            failed.incrementAndGet();
+                            log.warn("result of task {} cannot be stored: {}", withResult.get(i).id(), one.getMessage());
+                            giveBack(List.of(withResult.get(i)), "its result cannot be stored: " + one.getMessage());
+                        }
+                    }
+                }
             }
             if (!finished.isEmpty()) {
-                tasks.ack(finished);
-                completed.addAndGet(finished.size());
+                completed.addAndGet(tasks.ack(finished));
             }
         } catch (RmiqException e) {
             // Not acked: the leases run out and the tasks come back; results already put are duplicates.
@@ -282,6 +354,7 @@ public final class Worker<T, R> {
                     e.getMessage());
         } finally {
             finished.forEach(this::release);
+            withResult.forEach(this::release);
         }
     }
 
