@@ -191,20 +191,31 @@ public final class QueueClient implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this QueueClient for " + peer + " is closed");
         }
+        RemoteQueueManager used = manager;
         try {
             return RmiqFilterFactory.during(RESULTS, c);
         } catch (Exception e) {
             RmiqException r = Failures.translate(e, peer, RESULTS);
             if (r instanceof ServerUnavailableException) {
-                lost();
+                lost(used);
             }
             throw r;
         }
     }
 
-    /** The last call could not reach the server: find it again on the next call, it may have restarted. */
-    void lost() {
-        manager = null;
+    /**
+     * A call through {@code failed} could not reach the server: find it again on the next call, it may
+     * have restarted. A failure of an older manager does not throw away a newer one.
+     */
+    synchronized void lost(RemoteQueueManager failed) {
+        if (failed == null || manager == failed) {
+            manager = null;
+        }
+    }
+
+    /** The manager in use now, possibly null before the first lookup. */
+    RemoteQueueManager currentManager() {
+        return manager;
     }
 
     /** The server's manager, looked up again if the last call lost it. */

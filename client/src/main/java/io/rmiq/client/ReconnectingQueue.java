@@ -45,10 +45,11 @@ final class ReconnectingQueue implements RemoteQueue {
 
     /** Calls the current stub; a failure to reach the server makes the client look it up again next time. */
     private <T> T via(Call<T> call) throws RemoteException {
+        Object used = client.currentManager();
         try {
             return call.on(stub());
         } catch (RemoteException e) {
-            client.lost();
+            client.lost((io.rmiq.api.RemoteQueueManager) used);
             throw e;
         }
     }

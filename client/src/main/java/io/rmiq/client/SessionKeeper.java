@@ -35,9 +35,10 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             throw new IllegalStateException("the client is closed");
         }
         if (id == 0) {
+            // The timeout first: a session opened without its heartbeat would expire with our leases.
+            long timeout = beat == null ? client.call(() -> client.manager().sessionTimeoutMillis()) : 0;
             id = client.call(() -> client.manager().openSession(QueueClient.describeThisProcess()));
             if (beat == null) {
-                long timeout = client.call(() -> client.manager().sessionTimeoutMillis());
                 long every = Math.max(100, timeout / 4);
                 beat = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "rmiq-heartbeat");
@@ -76,7 +77,8 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
                 failing = false;
                 log.info("rmiq server at {} answers heartbeats again", client.address());
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Anything escaping would cancel the heartbeat for good, and every later session would expire.
             if (!failing) {
                 failing = true;
                 log.warn("heartbeat to rmiq server at {} failed: {}; if this lasts, the server returns this "
