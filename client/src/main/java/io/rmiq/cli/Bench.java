@@ -328,10 +328,7 @@ final class Bench implements Callable<Integer> {
 
     private void print() {
         if (json) {
-            StringBuilder s = new StringBuilder("{");
-            results.forEach((k, v) -> s.append(s.length() > 1 ? "," : "").append('"').append(k).append("\":")
-                    .append(v instanceof String ? "\"" + v + "\"" : v));
-            Cli.OUT.println(s.append('}'));
+            Cli.OUT.println(Json.of(results));
         } else {
             results.forEach((k, v) -> Cli.OUT.printf(Locale.ROOT, "%-28s %s%n", k, v));
         }

@@ -13,8 +13,11 @@ import io.rmiq.demo.TaskWorker;
 import io.rmiq.serial.RmiqFilterFactory;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -133,18 +136,25 @@ public final class Cli {
                 List<QueueStats> stats = client.stats();
                 String advertised = client.advertisedAddress();
                 if (json) {
-                    StringBuilder s = new StringBuilder("{\"server\":\"").append(client.address())
-                            .append("\",\"advertised\":\"").append(advertised).append("\",\"queues\":[");
-                    for (int i = 0; i < stats.size(); i++) {
-                        QueueStats q = stats.get(i);
-                        s.append(i == 0 ? "" : ",").append("{\"name\":\"").append(q.name()).append("\",\"size\":")
-                                .append(q.size()).append(",\"in_flight\":").append(q.inFlight()).append(",\"capacity\":")
-                                .append(q.capacity() == Integer.MAX_VALUE ? "null" : String.valueOf(q.capacity()))
-                                .append(",\"dead_letters\":").append(q.deadLetters()).append(",\"puts\":").append(q.puts())
-                                .append(",\"takes\":").append(q.takes()).append(",\"acks\":").append(q.acks())
-                                .append(",\"oldest_age_ms\":").append(q.oldestAgeMillis()).append('}');
+                    List<Map<String, Object>> queues = new ArrayList<>();
+                    for (QueueStats q : stats) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("name", q.name());
+                        m.put("size", q.size());
+                        m.put("in_flight", q.inFlight());
+                        m.put("capacity", q.capacity() == Integer.MAX_VALUE ? null : q.capacity());
+                        m.put("dead_letters", q.deadLetters());
+                        m.put("puts", q.puts());
+                        m.put("takes", q.takes());
+                        m.put("acks", q.acks());
+                        m.put("oldest_age_ms", q.oldestAgeMillis());
+                        queues.add(m);
                     }
-                    OUT.println(s.append("]}"));
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("server", client.address());
+                    out.put("advertised", advertised);
+                    out.put("queues", queues);
+                    OUT.println(Json.of(out));
                 } else {
                     OUT.println("server " + client.address() + ", advertising " + advertised);
                     int width = Math.max(5, stats.stream().mapToInt(q -> q.name().length()).max().orElse(0));
@@ -173,20 +183,17 @@ public final class Cli {
                 List<SessionInfo> sessions = client.sessions();
                 long now = System.currentTimeMillis();
                 if (json) {
-                    StringBuilder s = new StringBuilder("{\"workers\":[");
-                    for (int i = 0; i < sessions.size(); i++) {
-                        SessionInfo w = sessions.get(i);
-                        s.append(i == 0 ? "" : ",").append("{\"session\":\"").append(Long.toHexString(w.id()))
-                                .append("\",\"client\":\"").append(w.description().replace("\"", "'"))
-                                .append("\",\"since\":\"").append(java.time.Instant.ofEpochMilli(w.openedAt()))
-                                .append("\",\"last_seen_ms_ago\":").append(now - w.lastSeenAt()).append(",\"holds\":{");
-                        int j = 0;
-                        for (var e : w.leased().entrySet()) {
-                            s.append(j++ == 0 ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
-                        }
-                        s.append("}}");
+                    List<Map<String, Object>> workers = new ArrayList<>();
+                    for (SessionInfo w : sessions) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("session", Long.toHexString(w.id()));
+                        m.put("client", w.description());
+                        m.put("since", java.time.Instant.ofEpochMilli(w.openedAt()).toString());
+                        m.put("last_seen_ms_ago", now - w.lastSeenAt());
+                        m.put("holds", w.leased());
+                        workers.add(m);
                     }
-                    OUT.println(s.append("]}"));
+                    OUT.println(Json.of(Map.of("workers", workers)));
                 } else {
                     OUT.printf("%-18s %-32s %-24s %s%n", "SESSION", "CLIENT", "SINCE", "HOLDS");
                     for (SessionInfo w : sessions) {
