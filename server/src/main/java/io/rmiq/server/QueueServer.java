@@ -111,20 +111,27 @@ public final class QueueServer implements AutoCloseable {
         this.sessions = new Sessions(b.sessionTimeout.toMillis());
         this.localSession = sessions.openLocal();
 
-        AtomicLong ids = new AtomicLong(1);
-        FileJournal.Recovery recovery = null;
-        if (b.dataDir != null) {
-            recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
-            this.journal = recovery.journal();
-            ids.set(recovery.nextId());
-        } else {
-            this.journal = Journal.NONE;
-        }
         this.memory = new MemoryBudget(b.maxMemory);
         this.metrics = new Metrics(new MetricsSource());
         // Up before the journal is replayed, so that /health can say "starting" (503) meanwhile.
         this.http = b.httpPort < 0 ? null : new StatusHttp(new InetSocketAddress(b.httpBind, b.httpPort), metrics,
                 () -> managerService == null ? List.of() : managerService.sessions());
+        AtomicLong ids = new AtomicLong(1);
+        FileJournal.Recovery recovery = null;
+        if (b.dataDir != null) {
+            try {
+                recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
+            } catch (IOException | RuntimeException e) {
+                if (http != null) {
+                    http.close();
+                }
+                throw e;
+            }
+            this.journal = recovery.journal();
+            ids.set(recovery.nextId());
+        } else {
+            this.journal = Journal.NONE;
+        }
         // A dead letter wraps a payload that may be at the payload limit, so it gets room beyond it.
         SerialLimits p = SerialLimits.PAYLOAD;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
