@@ -407,7 +407,7 @@ public final class QueueServer implements AutoCloseable {
 
         @Override
         public int sessions() {
-            return managerService == null ? 0 : managerService.sessions().size();
+            return sessions.remote();
         }
 
         @Override

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The server's HTTP face for operators, on the JDK's own HTTP server: {@code /metrics} in Prometheus
@@ -84,41 +85,56 @@ public final class StatusHttp implements AutoCloseable {
         }
     }
 
+    /** One per-queue metric: its name, type, help, and how to read it off a snapshot (NaN: leave out). */
+    private record QueueMetric(String name, String type, String help, ToDoubleFunction<QueueStats> value) {
+    }
+
+    private static final List<QueueMetric> QUEUE_METRICS = List.of(
+            new QueueMetric("rmiq_queue_size", "gauge", "Items waiting to be taken.", QueueStats::size),
+            new QueueMetric("rmiq_queue_in_flight", "gauge", "Items leased and not yet acked.", QueueStats::inFlight),
+            new QueueMetric("rmiq_queue_capacity", "gauge", "Most items the queue holds; absent when unbounded.",
+                    q -> q.capacity() == Integer.MAX_VALUE ? Double.NaN : q.capacity()),
+            new QueueMetric("rmiq_queue_dead_letters", "gauge", "Items in the queue's dead-letter queue.",
+                    QueueStats::deadLetters),
+            new QueueMetric("rmiq_queue_puts_total", "counter", "Items put since the server started.", QueueStats::puts),
+            new QueueMetric("rmiq_queue_takes_total", "counter",
+                    "Items handed out (taken or leased) since the server started.", QueueStats::takes),
+            new QueueMetric("rmiq_queue_acks_total", "counter", "Items finished since the server started.", QueueStats::acks),
+            new QueueMetric("rmiq_queue_oldest_age_seconds", "gauge", "How long the oldest waiting item has waited.",
+                    q -> q.oldestAgeMillis() / 1000.0));
+
     /** Prometheus text exposition format 0.0.4. */
     String metricsText() {
         Metrics.Source src = metrics.source();
         List<QueueStats> queues = src.queues();
         StringBuilder s = new StringBuilder();
-        family(s, "rmiq_queue_size", "gauge", "Items waiting to be taken.");
-        queues.forEach(q -> sample(s, "rmiq_queue_size", q.name(), q.size()));
-        family(s, "rmiq_queue_in_flight", "gauge", "Items leased and not yet acked.");
-        queues.forEach(q -> sample(s, "rmiq_queue_in_flight", q.name(), q.inFlight()));
-        family(s, "rmiq_queue_capacity", "gauge", "Most items the queue holds; absent when unbounded.");
-        queues.stream().filter(q -> q.capacity() != Integer.MAX_VALUE)
-                .forEach(q -> sample(s, "rmiq_queue_capacity", q.name(), q.capacity()));
-        family(s, "rmiq_queue_dead_letters", "gauge", "Items in the queue's dead-letter queue.");
-        queues.forEach(q -> sample(s, "rmiq_queue_dead_letters", q.name(), q.deadLetters()));
-        family(s, "rmiq_queue_puts_total", "counter", "Items put since the server started.");
-        queues.forEach(q -> sample(s, "rmiq_queue_puts_total", q.name(), q.puts()));
-        family(s, "rmiq_queue_takes_total", "counter", "Items handed out (taken or leased) since the server started.");
-        queues.forEach(q -> sample(s, "rmiq_queue_takes_total", q.name(), q.takes()));
-        family(s, "rmiq_queue_acks_total", "counter", "Items finished since the server started.");
-        queues.forEach(q -> sample(s, "rmiq_queue_acks_total", q.name(), q.acks()));
-        family(s, "rmiq_queue_oldest_age_seconds", "gauge", "How long the oldest waiting item has waited.");
-        queues.forEach(q -> sample(s, "rmiq_queue_oldest_age_seconds", q.name(), q.oldestAgeMillis() / 1000.0));
-        family(s, "rmiq_sessions", "gauge", "Client sessions (workers and other clients).");
-        s.append("rmiq_sessions ").append(src.sessions()).append('\n');
-        family(s, "rmiq_connections_accepted_total", "counter", "Connections that passed the authkey handshake.");
-        s.append("rmiq_connections_accepted_total ").append(src.connectionsAccepted()).append('\n');
-        family(s, "rmiq_auth_failures_total", "counter", "Connections refused for a wrong key or a foreign protocol.");
-        s.append("rmiq_auth_failures_total ").append(src.authFailures()).append('\n');
-        family(s, "rmiq_memory_used_bytes", "gauge", "Heap the queues hold (payloads plus per-task cost).");
-        s.append("rmiq_memory_used_bytes ").append(src.memoryUsed()).append('\n');
-        family(s, "rmiq_memory_limit_bytes", "gauge", "Most heap the queues may hold.");
-        s.append("rmiq_memory_limit_bytes ").append(src.memoryLimit()).append('\n');
-        family(s, "rmiq_uptime_seconds", "gauge", "Seconds since the server started.");
-        s.append("rmiq_uptime_seconds ").append(metrics.uptimeSeconds()).append('\n');
+        for (QueueMetric m : QUEUE_METRICS) {
+            family(s, m.name(), m.type(), m.help());
+            for (QueueStats q : queues) {
+                double v = m.value().applyAsDouble(q);
+                if (!Double.isNaN(v)) {
+                    s.append(m.name()).append("{queue=\"").append(q.name().replace("\\", "\\\\")
+                            .replace("\"", "\\\"").replace("\n", "\\n")).append("\"} ");
+                    number(s, v);
+                }
+            }
+        }
+        server(s, "rmiq_sessions", "gauge", "Client sessions (workers and other clients).", src.sessions());
+        server(s, "rmiq_connections_accepted_total", "counter", "Connections that passed the authkey handshake.",
+                src.connectionsAccepted());
+        server(s, "rmiq_auth_failures_total", "counter", "Connections refused for a wrong key or a foreign protocol.",
+                src.authFailures());
+        server(s, "rmiq_memory_used_bytes", "gauge", "Heap the queues hold (payloads plus per-task cost).",
+                src.memoryUsed());
+        server(s, "rmiq_memory_limit_bytes", "gauge", "Most heap the queues may hold.", src.memoryLimit());
+        server(s, "rmiq_uptime_seconds", "gauge", "Seconds since the server started.", metrics.uptimeSeconds());
         return s.toString();
+    }
+
+    private static void server(StringBuilder s, String name, String type, String help, double value) {
+        family(s, name, type, help);
+        s.append(name).append(' ');
+        number(s, value);
     }
 
     private static void family(StringBuilder s, String name, String type, String help) {
@@ -126,9 +142,7 @@ public final class StatusHttp implements AutoCloseable {
         s.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 
-    private static void sample(StringBuilder s, String name, String queue, double value) {
-        s.append(name).append("{queue=\"").append(queue.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
-                .append("\"} ");
+    private static void number(StringBuilder s, double value) {
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             s.append((long) value);
         } else {

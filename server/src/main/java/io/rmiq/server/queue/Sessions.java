@@ -128,6 +128,11 @@ public final class Sessions {
         return live.size();
     }
 
+    /** Live sessions of remote clients. */
+    public int remote() {
+        return (int) live.values().stream().filter(x -> !x.local).count();
+    }
+
     /** The live sessions, in no order. */
     public List<Session> all() {
         return new ArrayList<>(live.values());
