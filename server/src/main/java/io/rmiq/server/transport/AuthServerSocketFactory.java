@@ -179,6 +179,9 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         @Override
         public void close() throws IOException {
             super.close();
+            if (ready == null) {
+                return; // ServerSocket's constructor closes us when it cannot bind, before our fields are set
+            }
             for (Socket s; (s = ready.poll()) != null; ) {
                 closeQuietly(s);
             }
