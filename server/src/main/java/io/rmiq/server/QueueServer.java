@@ -441,6 +441,12 @@ public final class QueueServer implements AutoCloseable {
         }
 
         @Override
+        public int locksHeld() {
+            Locks l = locks; // null while the journal is read: the HTTP port is already up then
+            return l == null ? 0 : l.held();
+        }
+
+        @Override
         public long memoryUsed() {
             return memory.used();
         }
