@@ -87,7 +87,7 @@ public final class Locks {
      */
     public long acquire(String name, long session, long ticket, long leaseMillis, long waitMillis)
             throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
+        long deadline = System.nanoTime() + nanos(waitMillis);
         mutex.lockInterruptibly();
         Entry e = null;
         try {
@@ -111,7 +111,7 @@ public final class Locks {
                     e.token = tokens.next();
                     e.session = session;
                     e.ticket = ticket;
-                    e.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+                    e.leaseNanos = nanos(leaseMillis);
                     restartLease(e, now);
                     return e.token;
                 }
@@ -280,6 +280,11 @@ public final class Locks {
     private static void end(Entry e, String why) {
         log.info("lock '{}' (token {}) freed: {}", e.name, e.token, why);
         e.free();
+    }
+
+    /** Capped, so that now + the result cannot overflow: a century is as good as forever. */
+    private static long nanos(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.min(Math.max(0, millis), TimeUnit.DAYS.toMillis(36_500)));
     }
 
     private static void restartLease(Entry e, long now) {

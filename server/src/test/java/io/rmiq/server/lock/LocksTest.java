@@ -99,6 +99,14 @@ class LocksTest {
     }
 
     @Test
+    void anEnormousLease_lastsRatherThanOverflowing() throws Exception {
+        Locks locks = locks();
+        locks.acquire("x", A, T, Long.MAX_VALUE, 0);
+        assertEquals(0, locks.acquire("x", B, T, 0, 100));
+        assertTrue(locks.holds("x", A, T));
+    }
+
+    @Test
     void renew_restartsTheLease() throws Exception {
         Locks locks = locks();
         locks.acquire("x", A, T, 400, 0);
