@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -307,7 +308,7 @@ public final class Cli {
             }
             QueueClient client = connection.connect();
             DistributedLock lock = client.lock(name);
-            java.util.concurrent.atomic.AtomicBoolean holding = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean holding = new AtomicBoolean();
             Thread unlock = new Thread(() -> {
                 boolean held = holding.getAndSet(false);
                 lock.close();
@@ -332,21 +333,22 @@ public final class Cli {
             OUT.println("locked " + name + " token " + lock.fencingToken());
             OUT.flush();
             // Says so when the hold ends without us (a server restart, a session lost to a network
-            // outage), so that whoever relies on this process holding the lock knows.
-            while (true) {
+            // outage), so that whoever relies on this process holding the lock knows. A stop, whose
+            // hook takes `holding` first, is not a loss.
+            while (holding.get()) {
                 Thread.sleep(2_000);
                 String lost;
                 try {
                     lost = lock.isHeld() ? null : "the server no longer counts this process as its holder";
-                } catch (RmiqException e) {
+                } catch (RuntimeException e) {
                     lost = e.getMessage();
                 }
-                if (lost != null) {
-                    holding.set(false);
+                if (lost != null && holding.getAndSet(false)) {
                     System.err.println("client.jar: lost lock " + name + ": " + lost);
                     return 1;
                 }
             }
+            return 0;
         }
     }
 
