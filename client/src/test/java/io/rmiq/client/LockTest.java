@@ -132,6 +132,16 @@ class LockTest {
     }
 
     @Test
+    void badNames_areRefusedByTheServer() {
+        QueueClient client = connect();
+        assertThrows(IllegalArgumentException.class, () -> client.lock(""));
+        for (String bad : List.of("two\nlines", "x".repeat(201))) {
+            assertThrows(IllegalArgumentException.class, () -> client.lock(bad).tryLock(Duration.ZERO), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> server.lock("nul\0").tryLock(Duration.ZERO));
+    }
+
+    @Test
     void closingTheClient_freesItsLocksAtOnce() throws Exception {
         QueueClient holderClient = connect();
         DistributedLock held = holderClient.lock("x");

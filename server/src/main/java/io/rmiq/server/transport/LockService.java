@@ -53,8 +53,11 @@ public final class LockService implements RemoteLocks {
     }
 
     private static void check(String name) {
-        if (name == null || name.isEmpty() || name.length() > Locks.MAX_NAME) {
-            throw new IllegalArgumentException("a lock name has 1 to " + Locks.MAX_NAME + " characters");
+        // Clients choose lock names and the server logs them: no line breaks or other control characters.
+        if (name == null || name.isEmpty() || name.length() > Locks.MAX_NAME
+                || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a lock name has 1 to " + Locks.MAX_NAME
+                    + " characters, none of them control characters");
         }
     }
 }
