@@ -4,6 +4,7 @@ import io.rmiq.api.DistributedLock;
 import io.rmiq.api.LockNotHeldException;
 import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RmiqException;
+import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.RmiqFilterFactory;
@@ -95,7 +96,7 @@ public final class LockHandle implements DistributedLock {
                 } catch (SessionExpiredException e) {
                     sessions.expired(sid);
                     continue;
-                } catch (RuntimeException e) {
+                } catch (ServerUnavailableException e) {
                     // The server may have granted it and the answer got lost: the next acquire with
                     // our ticket gets that hold back, and close() frees it.
                     synchronized (this) {
