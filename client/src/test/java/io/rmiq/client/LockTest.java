@@ -13,10 +13,14 @@ import io.rmiq.server.QueueServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,6 +78,43 @@ class LockTest {
         assertTrue(b.fencingToken() > first, b.fencingToken() + " after " + first);
         assertFalse(a.isHeld());
         assertTrue(b.isHeld());
+    }
+
+    @Test
+    void manyContenders_oneAtATime_tokensIncreasingInTheOrderTheyHeldIt() throws Exception {
+        int contenders = 4;
+        int rounds = 25;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(contenders);
+        closeables.add(threads::shutdownNow);
+        for (int c = 0; c < contenders; c++) {
+            DistributedLock lock = connect().lock("counter");
+            all.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    try {
+                        lock.lock();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    if (inside.incrementAndGet() != 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    tokens.add(lock.fencingToken());
+                    Thread.yield();
+                    inside.decrementAndGet();
+                    lock.unlock();
+                }
+            }, threads));
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+        assertEquals(0, overlaps.get(), "two holders at once");
+        assertEquals(contenders * rounds, tokens.size());
+        for (int i = 1; i < tokens.size(); i++) {
+            assertTrue(tokens.get(i) > tokens.get(i - 1), "token " + tokens.get(i) + " after " + tokens.get(i - 1));
+        }
     }
 
     @Test
