@@ -1,12 +1,15 @@
 package io.rmiq.server;
 
 import io.rmiq.api.DeadLetter;
+import io.rmiq.api.DistributedLock;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
+import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.internal.LockHandle;
 import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
@@ -14,6 +17,7 @@ import io.rmiq.serial.PayloadCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
+import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
 import io.rmiq.server.queue.LocalQueue;
@@ -22,6 +26,7 @@ import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
 import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.transport.LockService;
 import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.server.transport.ManagerService;
 import io.rmiq.server.transport.QueueService;
@@ -93,6 +98,8 @@ public final class QueueServer implements AutoCloseable {
     private final long localSession;
     private final Journal journal;
     private final MemoryBudget memory;
+    private final Locks locks;
+    private final LockService lockService;
     private final ScheduledExecutorService reaper;
     private final LongSupplier clock = System::currentTimeMillis;
     private final String advertisedHost;
@@ -155,6 +162,16 @@ public final class QueueServer implements AutoCloseable {
             restore(recovery);
             recovery.journal().compactor(this::copyForward);
         }
+        try {
+            this.locks = new Locks(b.dataDir == null ? null : b.dataDir.resolve("fencing-tokens"), sessions::isLive);
+        } catch (IOException e) {
+            journal.close();
+            if (http != null) {
+                http.close();
+            }
+            throw e;
+        }
+        this.lockService = new LockService(locks);
 
         byte[] realm = Handshake.random(Handshake.REALM);
         this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis(),
@@ -187,8 +204,11 @@ public final class QueueServer implements AutoCloseable {
                 services.put(queue.name(), service);
                 stubs.put(queue.name(), stub);
             }
+            RemoteLocks lockStub = (RemoteLocks) UnicastRemoteObject.exportObject(
+                    lockService, port, clientFactory, socketFactory, callFilter);
+            exported.add(lockService);
             ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
-                    this::requeueDead);
+                    this::requeueDead, lockStub);
             managerService = manager;
             manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
@@ -274,7 +294,9 @@ public final class QueueServer implements AutoCloseable {
             for (LocalQueue q : queues.values()) {
                 reapQuietly(() -> q.releaseSession(s.id()));
             }
+            reapQuietly(() -> locks.releaseSession(s.id()));
         }
+        reapQuietly(locks::expire);
         for (LocalQueue q : queues.values()) {
             reapQuietly(() -> q.expireLeases(now));
         }
@@ -313,7 +335,7 @@ public final class QueueServer implements AutoCloseable {
             r.run();
         } catch (IOException | RuntimeException e) {
             if (!closing) {
-                log.error("returning leased tasks failed: {}", e.toString());
+                log.error("returning leased tasks or freeing locks failed: {}", e.toString());
             }
         }
     }
@@ -387,6 +409,14 @@ public final class QueueServer implements AutoCloseable {
         return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession);
     }
 
+    /**
+     * A handle on a named lock that calls the server directly, without RMI. Its holds belong to the
+     * server's own session, which never ends: they last until unlocked, or until their lease runs out.
+     */
+    public DistributedLock lock(String name) {
+        return new LockHandle(name, lockService, "in-process server", null, () -> localSession);
+    }
+
     /** One snapshot per queue, dead-letter queues included, sorted by name. */
     public List<QueueStats> stats() {
         List<QueueStats> out = new ArrayList<>();
@@ -437,6 +467,12 @@ public final class QueueServer implements AutoCloseable {
         }
 
         @Override
+        public int locksHeld() {
+            Locks l = locks; // null while the journal is read: the HTTP port is already up then
+            return l == null ? 0 : l.held();
+        }
+
+        @Override
         public long memoryUsed() {
             return memory.used();
         }
@@ -480,6 +516,7 @@ public final class QueueServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queues.values().forEach(LocalQueue::close);
+        locks.close();
         drain();
         unexportAll(registry);
         socketFactory.shutdown();
