@@ -162,7 +162,7 @@ public final class PythonEndpoint implements AutoCloseable {
                 } catch (Frames.TooLarge e) {
                     log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
                             peer, e.length, MAX_FRAME);
-                    traceback("request of " + e.length + " bytes exceeds rmiq's limit of " + MAX_FRAME + " bytes");
+                    traceback("request of " + e.length + " bytes exceeds the limit of " + MAX_FRAME + " bytes");
                     return;
                 } catch (java.io.EOFException e) {
                     return;
@@ -175,7 +175,7 @@ public final class PythonEndpoint implements AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     log.warn("python client {} sent a request that is not a valid call pickle: {}; closing its connection",
                             peer, e.getMessage());
-                    traceback("rmiq could not read the request: " + e.getMessage());
+                    traceback("could not read the request: " + e.getMessage());
                     return;
                 }
                 try {

@@ -77,7 +77,15 @@ final class RequestReader extends Unpickler {
 
     static Request read(byte[] frame) throws IOException {
         RequestReader r = new RequestReader(frame);
-        Object value = r.load(r.in);
+        Object value;
+        try {
+            value = r.load(r.in);
+        } catch (PickleException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Pyrolite meets malformed input with whatever its stack access throws.
+            throw new PickleException("malformed pickle (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
         if (r.in.remaining() != 0) {
             throw new PickleException(r.in.remaining() + " bytes after the end of the pickle");
         }
