@@ -46,14 +46,24 @@ final class PythonValues {
 
     /** The compact item for a plain value, or null if it is not plain. */
     static byte[] plain(Object value) {
-        if (value == null || !isPlain(value, 0)) {
+        if (value == null || !isPlain(value, 0, new long[2])) {
             return null;
         }
         return CompactCodec.tryEncode(value);
     }
 
-    private static boolean isPlain(Object v, int depth) {
-        if (depth > MAX_DEPTH) {
+    /**
+     * A pickle may refer to one list or string many times over (memo GETs), so a small request could
+     * stand for an enormous value: the walk counts elements and bytes as the compact form would.
+     */
+    private static boolean overBudget(long[] budget, long bytes) {
+        budget[0]++;
+        budget[1] += bytes;
+        return budget[0] > SerialLimits.PAYLOAD.maxRefs() || budget[1] > SerialLimits.PAYLOAD.maxBytes();
+    }
+
+    private static boolean isPlain(Object v, int depth, long[] budget) {
+        if (depth > MAX_DEPTH || overBudget(budget, v instanceof String str ? 5L + 3L * str.length() : 9)) {
             return false;
         }
         if (v == null) {
@@ -68,7 +78,7 @@ final class PythonValues {
         }
         if (c == ArrayList.class) {
             for (Object e : (List<?>) v) {
-                if (!isPlain(e, depth + 1)) {
+                if (!isPlain(e, depth + 1, budget)) {
                     return false;
                 }
             }
@@ -76,7 +86,7 @@ final class PythonValues {
         }
         if (c == HashMap.class) { // not ClassDict, Pyrolite's stand-in for an instance
             for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                if (e.getKey() == null || !isPlain(e.getKey(), depth + 1) || !isPlain(e.getValue(), depth + 1)) {
+                if (e.getKey() == null || !isPlain(e.getKey(), depth + 1, budget) || !isPlain(e.getValue(), depth + 1, budget)) {
                     return false;
                 }
             }
@@ -89,18 +99,21 @@ final class PythonValues {
     static byte[] kept(byte[] pickle, Object value) {
         Object view;
         try {
-            view = view(value, 0, new int[] {0});
+            view = view(value, 0, new long[2]);
         } catch (RuntimeException e) {
             view = null; // too big or too deep: Java consumers get the bytes only
         }
         if (view != null && CompactCodec.tryEncode(view) == null) {
             view = null;
         }
-        return PickledCodec.encode(pickle, view);
+        byte[] item = PickledCodec.encode(pickle, view);
+        // The pickle is what must fit; the view is dropped before it could push an item over the limit.
+        return item.length > SerialLimits.PAYLOAD.maxBytes() && view != null ? PickledCodec.encode(pickle, null) : item;
     }
 
-    private static Object view(Object v, int depth, int[] count) {
-        if (++count[0] > MAX_VIEW_ELEMENTS || depth > MAX_DEPTH) {
+    private static Object view(Object v, int depth, long[] count) {
+        long bytes = v instanceof String str ? 5L + 3L * str.length() : v instanceof byte[] b ? 5L + b.length : 9;
+        if (overBudget(count, bytes) || count[0] > MAX_VIEW_ELEMENTS || depth > MAX_DEPTH) {
             throw new IllegalArgumentException("too large for a view");
         }
         if (v == null || v instanceof Boolean || v instanceof Integer || v instanceof Long || v instanceof Double
