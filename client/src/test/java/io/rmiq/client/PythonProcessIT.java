@@ -1,5 +1,6 @@
 package io.rmiq.client;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -127,7 +128,7 @@ class PythonProcessIT extends ProcessTestBase {
             }
             List<Object> withNull = new ArrayList<>(Arrays.asList("a", null));
             Map<String, Object> map = new HashMap<>(Map.of("k", List.of(1, 2.5)));
-            List<Object> odd = List.of("text", 2.5, true, withNull, map, 1L << 40);
+            List<Object> odd = List.of("text", 2.5, true, withNull, map, 1L << 40, new byte[] {1, 2});
             for (Object o : odd) {
                 tasks.put(o);
             }
@@ -136,7 +137,7 @@ class PythonProcessIT extends ProcessTestBase {
 
             Map<Object, Object> got = new HashMap<>();
             long deadline = System.nanoTime() + LONG.toNanos();
-            while (got.size() < 106 && System.nanoTime() < deadline) {
+            while (got.size() < 107 && System.nanoTime() < deadline) {
                 Object r = results.poll(Duration.ofSeconds(1));
                 if (r instanceof List<?> l) {
                     got.put(l.get(0) instanceof String ? l.get(1) : l.get(0), l);
@@ -155,6 +156,10 @@ class PythonProcessIT extends ProcessTestBase {
             // 2^80 has no Java primitive: the worker's [n, n*n] comes back as its pickle, with a view
             PickledValue big = assertInstanceOf(PickledValue.class, got.get(1L << 40));
             assertEquals(List.of(1L << 40, "1208925819614629174706176"), big.view());
+            // byte[] reaches Python as bytes; bytes come back as a pickle (Python's bytes and bytearray
+            // look alike once unpickled in Java, and a Python consumer must get its own type back)
+            PickledValue bytes = assertInstanceOf(PickledValue.class, got.get("bytes"));
+            assertArrayEquals(new byte[] {1, 2}, (byte[]) ((List<?>) bytes.view()).get(1));
             assertEquals(0, w1.awaitExit(LONG), w1.all());
             assertEquals(0, w2.awaitExit(LONG), w2.all());
         }

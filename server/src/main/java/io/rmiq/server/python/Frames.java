@@ -2,7 +2,6 @@ package io.rmiq.server.python;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 
 /** multiprocessing's framing: a big-endian int32 length (or -1 and a uint64 length), then the bytes. */
@@ -44,9 +43,5 @@ final class Frames {
         out.writeInt(payload.length);
         out.write(payload);
         out.flush();
-    }
-
-    static boolean isEof(IOException e) {
-        return e instanceof EOFException;
     }
 }
