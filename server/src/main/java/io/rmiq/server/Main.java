@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
             "Runs an rmiq queue server: an RMI registry and its queues on one authenticated TCP port.",
-            "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect.",
+            "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect",
+            "(and then 'rmiq python port PORT' with --python-port).",
             "The authkey comes from --authkey-file, else the RMIQ_AUTHKEY environment variable, else the",
             "file 'authkey' in the data directory, which is generated (owner-only) when missing."})
 public final class Main implements Callable<Integer> {

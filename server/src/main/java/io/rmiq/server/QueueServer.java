@@ -427,7 +427,7 @@ public final class QueueServer implements AutoCloseable {
 
         @Override
         public long authFailures() {
-            return socketFactory == null ? 0 : socketFactory.authFailures();
+            return (socketFactory == null ? 0 : socketFactory.authFailures()) + (python == null ? 0 : python.authFailures());
         }
 
         @Override
@@ -446,9 +446,9 @@ public final class QueueServer implements AutoCloseable {
         }
     }
 
-    /** Connections refused since start for a wrong key or a foreign protocol. */
+    /** Connections refused since start for a wrong key or a foreign protocol, Python's included. */
     public long authFailures() {
-        return socketFactory.authFailures();
+        return socketFactory.authFailures() + (python == null ? 0 : python.authFailures());
     }
 
     /** Listening sockets opened since start: one, since registry, queues and DGC share the port. */

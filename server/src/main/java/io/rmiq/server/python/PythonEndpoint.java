@@ -43,6 +43,8 @@ public final class PythonEndpoint implements AutoCloseable {
     private static final long SLICE_MILLIS = 1_000;
     /** The largest item plus room for the request around it. */
     public static final long MAX_FRAME = SerialLimits.PAYLOAD.maxBytes() + 64 * 1024;
+    /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
+    private static final int MAX_CONNECTIONS = 2048;
 
     private final Map<String, LocalQueue> queues;
     private final byte[] authkey;
@@ -97,6 +99,16 @@ public final class PythonEndpoint implements AutoCloseable {
                     log.error("python endpoint stopped accepting: {}", e.toString());
                 }
                 return;
+            }
+            if (open.size() >= MAX_CONNECTIONS) {
+                log.warn("python client {} refused: already {} python connections open", s.getRemoteSocketAddress(),
+                        MAX_CONNECTIONS);
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+                continue;
             }
             open.add(s);
             Thread t = new Thread(() -> serve(s), "rmiq-python-" + connections.incrementAndGet());
