@@ -41,15 +41,18 @@ public final class PythonEndpoint implements AutoCloseable {
             "qsize", "task_done"};
     /** A blocking call without a timeout waits in slices of this, so that close() is noticed. */
     private static final long SLICE_MILLIS = 1_000;
-    /** The largest item plus room for the request around it. */
-    public static final long MAX_FRAME = SerialLimits.PAYLOAD.maxBytes() + 64 * 1024;
-    /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
-    private static final int MAX_CONNECTIONS = 2048;
+    /** Room for the request around the largest item. */
+    private static final long REQUEST_OVERHEAD = 64 * 1024;
 
     private final Map<String, LocalQueue> queues;
     private final byte[] authkey;
     private final long session;
     private final int handshakeMillis;
+    private final SerialLimits limits;
+    /** The largest request: the largest item plus room for the call around it. */
+    private final long maxFrame;
+    /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
+    private final int maxConnections;
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
@@ -63,9 +66,13 @@ public final class PythonEndpoint implements AutoCloseable {
      * @param queues  the server's queues by name
      * @param session the server's own session, which leases items between taking them and handing
      *                them over, so an item whose reply cannot be sent goes back to its queue
+     * @param limits  the server's item limits; a request may be this plus 64 KiB
      */
     public PythonEndpoint(InetSocketAddress address, Map<String, LocalQueue> queues, byte[] authkey, long session,
-            int handshakeMillis) throws IOException {
+            int handshakeMillis, SerialLimits limits, int maxConnections) throws IOException {
+        this.limits = limits;
+        this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
+        this.maxConnections = maxConnections;
         this.queues = queues;
         this.authkey = authkey.clone();
         this.session = session;
@@ -100,9 +107,9 @@ public final class PythonEndpoint implements AutoCloseable {
                 }
                 return;
             }
-            if (open.size() >= MAX_CONNECTIONS) {
+            if (open.size() >= maxConnections) {
                 log.warn("python client {} refused: already {} python connections open", s.getRemoteSocketAddress(),
-                        MAX_CONNECTIONS);
+                        maxConnections);
                 try {
                     s.close();
                 } catch (IOException e) {
@@ -170,11 +177,11 @@ public final class PythonEndpoint implements AutoCloseable {
             while (!closed) {
                 byte[] frame;
                 try {
-                    frame = Frames.read(in, MAX_FRAME);
+                    frame = Frames.read(in, maxFrame);
                 } catch (Frames.TooLarge e) {
                     log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
-                            peer, e.length, MAX_FRAME);
-                    traceback("request of " + e.length + " bytes exceeds the limit of " + MAX_FRAME + " bytes");
+                            peer, e.length, maxFrame);
+                    traceback("request of " + e.length + " bytes exceeds the limit of " + maxFrame + " bytes");
                     return;
                 } catch (java.io.EOFException e) {
                     return;
@@ -304,11 +311,11 @@ public final class PythonEndpoint implements AutoCloseable {
                     throw new ArgumentError("pass an item that is not plain data (a tuple, an object ...) positionally");
                 }
                 byte[] pickle = request.fragments().standalone(itemSpan, PythonValues::opcodes);
-                stored = PythonValues.kept(pickle, item);
+                stored = PythonValues.kept(pickle, item, limits);
             }
-            if (stored.length > SerialLimits.PAYLOAD.maxBytes()) {
+            if (stored.length > limits.maxBytes()) {
                 throw new ArgumentError("item of " + stored.length + " bytes exceeds rmiq's limit of "
-                        + SerialLimits.PAYLOAD.maxBytes());
+                        + limits.maxBytes());
             }
             byte[][] batch = {stored};
             boolean wait = mayBlock && !Boolean.FALSE.equals(block);
@@ -346,7 +353,7 @@ public final class PythonEndpoint implements AutoCloseable {
             LeasedItem item = got[0];
             byte[] reply;
             try {
-                reply = PythonValues.returnItem(item.payload(), SerialLimits.PAYLOAD);
+                reply = PythonValues.returnItem(item.payload(), limits);
             } catch (PayloadRejectedException e) {
                 // Put back for Java consumers; after the queue's max attempts it moves to NAME.dead.
                 q.nack(item.id(), item.attempt(), "a Python client cannot read it: " + e.getMessage(), 0, session);

@@ -96,7 +96,7 @@ final class PythonValues {
     }
 
     /** The stored item for a value that is not plain: its pickle and a best-effort view. */
-    static byte[] kept(byte[] pickle, Object value) {
+    static byte[] kept(byte[] pickle, Object value, SerialLimits limits) {
         Object view;
         try {
             view = view(value, 0, new long[2]);
@@ -108,7 +108,7 @@ final class PythonValues {
         }
         byte[] item = PickledCodec.encode(pickle, view);
         // The pickle is what must fit; the view is dropped before it could push an item over the limit.
-        return item.length > SerialLimits.PAYLOAD.maxBytes() && view != null ? PickledCodec.encode(pickle, null) : item;
+        return item.length > limits.maxBytes() && view != null ? PickledCodec.encode(pickle, null) : item;
     }
 
     private static Object view(Object v, int depth, long[] count) {

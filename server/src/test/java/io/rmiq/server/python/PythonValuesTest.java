@@ -47,7 +47,7 @@ class PythonValuesTest {
         Object dag = v;
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             assertNull(PythonValues.plain(dag));
-            byte[] item = PythonValues.kept(new byte[] {(byte) 0x80, 2, 'N', '.'}, dag);
+            byte[] item = PythonValues.kept(new byte[] {(byte) 0x80, 2, 'N', '.'}, dag, SerialLimits.PAYLOAD);
             assertNull(PickledCodec.decode(item, SerialLimits.PAYLOAD).view());
         });
     }
@@ -61,7 +61,7 @@ class PythonValuesTest {
         assertNull(PythonValues.plain(null), "None as a whole item is kept as a pickle");
         assertNull(PythonValues.plain(new Object[] {1, "a"}), "a tuple is kept as a pickle");
         byte[] pickle = {(byte) 0x80, 2, 'N', '.'};
-        PickledValue p = PickledCodec.decode(PythonValues.kept(pickle, new Object[] {1, "a"}), SerialLimits.PAYLOAD);
+        PickledValue p = PickledCodec.decode(PythonValues.kept(pickle, new Object[] {1, "a"}, SerialLimits.PAYLOAD), SerialLimits.PAYLOAD);
         assertArrayEquals(pickle, p.bytes());
         assertEquals(List.of(1, "a"), p.view());
     }
