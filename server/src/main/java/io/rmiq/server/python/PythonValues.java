@@ -120,8 +120,12 @@ final class PythonValues {
                 || v instanceof String || v instanceof byte[]) {
             return v;
         }
-        if (v instanceof BigInteger || v instanceof BigDecimal) {
-            return v.toString();
+        // Printing a number of millions of digits takes minutes; a view does not need it.
+        if (v instanceof BigInteger big) {
+            return big.bitLength() <= 4096 ? big.toString() : "<int of " + big.bitLength() + " bits>";
+        }
+        if (v instanceof BigDecimal dec) {
+            return dec.unscaledValue().bitLength() <= 4096 ? dec.toString() : "<Decimal of " + dec.precision() + " digits>";
         }
         if (v instanceof Object[] a) {
             List<Object> out = new ArrayList<>(a.length);

@@ -53,6 +53,14 @@ class PythonValuesTest {
     }
 
     @Test
+    void aHugeInt_getsAShortView_quickly() {
+        java.math.BigInteger huge = java.math.BigInteger.ONE.shiftLeft(40_000_000);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertEquals("<int of 40000001 bits>",
+                PickledCodec.decode(PythonValues.kept(new byte[] {'N', '.'}, huge, SerialLimits.PAYLOAD),
+                        SerialLimits.PAYLOAD).view()));
+    }
+
+    @Test
     void plainValues_becomeCompactItems_othersKeepTheirPickle() {
         List<Object> list = new ArrayList<>();
         list.add(1);
