@@ -20,6 +20,7 @@ import io.rmiq.server.journal.Journal;
 import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
+import io.rmiq.server.python.PythonEndpoint;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
@@ -107,6 +108,7 @@ public final class QueueServer implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Metrics metrics;
     private final StatusHttp http;
+    private final PythonEndpoint python;
     private volatile ManagerService managerService;
     private boolean registryReadOnly;
     private volatile boolean closing;
@@ -228,6 +230,29 @@ public final class QueueServer implements AutoCloseable {
             throw e;
         }
         this.registry = reg;
+        PythonEndpoint py = null;
+        if (b.pythonPort >= 0) {
+            String pyBind = b.pythonBind != null ? b.pythonBind : b.bind;
+            try {
+                py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
+                        : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
+                        Collections.unmodifiableMap(queues), b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
+                        itemLimits, b.limits.maxConnections());
+                if (b.tls != null) {
+                    log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
+                            + "TLS; use it on a trusted network or through a tunnel");
+                }
+            } catch (IOException | RuntimeException e) {
+                unexportAll(reg);
+                socketFactory.shutdown();
+                journal.close();
+                if (http != null) {
+                    http.close();
+                }
+                throw new IOException("cannot listen for Python clients on port " + b.pythonPort + ": " + e.getMessage(), e);
+            }
+        }
+        this.python = py;
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rmiq-reaper");
             t.setDaemon(true);
@@ -434,6 +459,11 @@ public final class QueueServer implements AutoCloseable {
         return memory.limit();
     }
 
+    /** The port Python clients connect to, or -1 when the Python endpoint is off. */
+    public int pythonPort() {
+        return python == null ? -1 : python.port();
+    }
+
     /** The HTTP status port, or -1 when HTTP is off. */
     public int httpPort() {
         return http == null ? -1 : http.port();
@@ -458,7 +488,7 @@ public final class QueueServer implements AutoCloseable {
 
         @Override
         public long authFailures() {
-            return socketFactory == null ? 0 : socketFactory.authFailures();
+            return (socketFactory == null ? 0 : socketFactory.authFailures()) + (python == null ? 0 : python.authFailures());
         }
 
         @Override
@@ -483,9 +513,9 @@ public final class QueueServer implements AutoCloseable {
         }
     }
 
-    /** Connections refused since start for a wrong key or a foreign protocol. */
+    /** Connections refused since start for a wrong key or a foreign protocol, Python's included. */
     public long authFailures() {
-        return socketFactory.authFailures();
+        return socketFactory.authFailures() + (python == null ? 0 : python.authFailures());
     }
 
     /** Listening sockets opened since start: one, since registry, queues and DGC share the port. */
@@ -508,6 +538,9 @@ public final class QueueServer implements AutoCloseable {
         log.info("rmiq server on port {} shutting down", port);
         if (http != null) {
             http.ready(false);
+        }
+        if (python != null) {
+            python.close();
         }
         reaper.shutdown(); // not shutdownNow: an interrupt must not land in a journal write
         try {
@@ -602,6 +635,8 @@ public final class QueueServer implements AutoCloseable {
         private long maxMemory = Runtime.getRuntime().maxMemory() / 2;
         private int httpPort = -1;
         private String httpBind = "127.0.0.1";
+        private int pythonPort = -1;
+        private String pythonBind;
         private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
         private SSLContext tls;
@@ -744,6 +779,24 @@ public final class QueueServer implements AutoCloseable {
         /** The address the HTTP port listens on. Default: 127.0.0.1, this machine only. */
         public Builder httpBind(String address) {
             this.httpBind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * Serves Python's multiprocessing.managers clients on this port (0 picks one), with the same
+         * authkey. Default: off. See {@link PythonEndpoint}.
+         */
+        public Builder pythonPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("Python port must be 0..65535, got " + port);
+            }
+            this.pythonPort = port;
+            return this;
+        }
+
+        /** The address the Python port listens on. Default: the {@link #bind} address. */
+        public Builder pythonBind(String address) {
+            this.pythonBind = address;
             return this;
         }
 
