@@ -119,7 +119,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 Socket raw;
                 try {
                     raw = rawAccept();
-                } catch (IOException e) {
+                } catch (IOException | SecurityException e) { // a Security Manager refusing one peer's address
                     if (!isClosed()) {
                         log.warn("accept on port {} failed: {}", getLocalPort(), e.toString());
                     }
@@ -179,7 +179,8 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         @Override
         public void close() throws IOException {
             super.close();
-            for (Socket s; (s = ready.poll()) != null; ) {
+            // null while ServerSocket's constructor closes a socket it could not bind
+            for (Socket s; ready != null && (s = ready.poll()) != null; ) {
                 closeQuietly(s);
             }
         }
