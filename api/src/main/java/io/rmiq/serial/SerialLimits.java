@@ -23,8 +23,17 @@ public record SerialLimits(int maxDepth, long maxRefs, int maxArrayLength, long 
     /**
      * Limits for the arguments and results of one RMI call: a batch of items plus its envelope. Each
      * item crosses as one {@code byte[]}, which may be as long as the largest item (a dead letter wraps
-     * one in about 1 KiB more); other arrays are batches and stay short.
+     * one in about 1 KiB more); other arrays are batches and stay short, since a reader allocates an
+     * array at the length it is told, before the elements arrive.
      */
     public static final SerialLimits CALL = new SerialLimits(16, 1_000_000, 1 << 20, 256L << 20,
             (int) PAYLOAD.maxBytes() + (1 << 20));
+
+    /**
+     * These limits with another stream bound and another {@code byte[]} bound (items cross as byte
+     * arrays); other arrays keep theirs.
+     */
+    public SerialLimits withMaxBytes(long bytes, int byteArrayLength) {
+        return new SerialLimits(maxDepth, maxRefs, maxArrayLength, bytes, byteArrayLength);
+    }
 }

@@ -194,6 +194,7 @@ final class Bench implements Callable<Integer> {
                         "--port", String.valueOf(connection.port()));
                 pb.environment().put("RMIQ_AUTHKEY", new String(connection.authkey(), StandardCharsets.UTF_8));
                 pb.environment().remove("RMIQ_AUTHKEY_FILE");
+                connection.passTls(pb);
                 pb.redirectErrorStream(true);
                 Process p = pb.start();
                 workers.add(p);

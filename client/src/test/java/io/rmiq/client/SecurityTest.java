@@ -17,6 +17,7 @@ import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.server.QueueServer;
 import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
 import java.io.ByteArrayInputStream;
@@ -215,6 +216,30 @@ class SecurityTest {
             assertEquals(1, q.get());
         }
         assertEquals(1, server.listeningSockets());
+    }
+
+    @Test
+    void registry_isReadOnlyToClients_evenOnTheServersOwnHost() throws Exception {
+        AuthClientSocketFactory factory = AuthClientSocketFactory.bootstrap(entry());
+        try {
+            java.rmi.registry.Registry registry = LocateRegistry.getRegistry("127.0.0.1", server.port(), factory);
+            java.rmi.Remote manager = registry.lookup(io.rmiq.api.RemoteQueueManager.BINDING);
+            // As RMI reports its own refusal to other hosts: an AccessException from the server thread.
+            Exception unbind = assertThrows(java.rmi.ServerException.class,
+                    () -> registry.unbind(io.rmiq.api.RemoteQueueManager.BINDING));
+            assertTrue(unbind.getCause() instanceof java.rmi.AccessException
+                    && unbind.getCause().getMessage().equals(ReadOnlyRegistry.REFUSAL), unbind.toString());
+            Exception rebind = assertThrows(java.rmi.RemoteException.class,
+                    () -> registry.rebind(io.rmiq.api.RemoteQueueManager.BINDING, manager));
+            assertTrue(rebind.toString().contains("REJECTED"), "the bound object is never even deserialized: " + rebind);
+            assertThrows(java.rmi.RemoteException.class, () -> registry.bind("mine", manager));
+            assertEquals(java.util.Set.of(io.rmiq.api.RemoteQueueManager.BINDING, "tasks", "tasks.dead"),
+                    java.util.Set.of(registry.list()), "bindings unchanged, at once");
+            assertEquals(manager, registry.lookup(io.rmiq.api.RemoteQueueManager.BINDING));
+        } finally {
+            factory.release();
+        }
+        assertStillServing();
     }
 
     private static Keyring.Entry entry() {

@@ -14,6 +14,7 @@ import io.rmiq.serial.CompactCodec;
 import io.rmiq.serial.RmiqFilterFactory;
 import io.rmiq.server.QueueServer;
 import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.server.transport.ConnectionLimits;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
 import java.io.ByteArrayOutputStream;
@@ -61,7 +62,9 @@ class WireFuzzTest {
         Tripwire.TRIPPED.set(false);
         savedLevel = transportLog.getLevel();
         transportLog.setLevel(Level.ERROR); // one WARN per refused peer would be thousands of lines
+        // No back-off: after five wrong keys it would refuse every further case before the handshake.
         server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
+                .connectionLimits(new ConnectionLimits(1024, 8, 5, 0))
                 .handshakeTimeout(Duration.ofSeconds(2)).queue("tasks").start();
     }
 
@@ -83,10 +86,15 @@ class WireFuzzTest {
         int baseline = busyThreads();
         long failuresBefore = server.authFailures();
         Random random = new Random(20261125);
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             for (int i = 0; i < CASES; i++) {
                 byte[] input = i % 5 == 0 ? randomBytes(random, 200) : mutate(seeds.get(i % seeds.size()), random);
                 byte[] answer = rawExchange(input);
+                if (startsWith(answer, "RMQE")) {
+                    refusals.incrementAndGet(); // a refusal frame (a limit), sent in place of the greeting
+                    continue;
+                }
                 // At most the greeting and a "wrong key" verdict: nothing past the handshake is ever reached.
                 assertTrue(answer.length <= GREETING + 1, "case " + i + ": " + answer.length + " bytes back");
                 if (answer.length == GREETING + 1) {
@@ -94,6 +102,7 @@ class WireFuzzTest {
                 }
             }
         });
+        assertTrue(refusals.get() < CASES / 10, "most cases should reach the handshake: " + refusals + " refused");
         assertFalse(Tripwire.TRIPPED.get(), "the server deserialized bytes from an unauthenticated peer");
         assertEquals(0, server.stats().stream().mapToLong(s -> s.size()).sum());
         assertTrue(server.authFailures() - failuresBefore > CASES / 2, "the refusals were counted");
@@ -193,6 +202,12 @@ class WireFuzzTest {
         int hostLength = (answer[1] & 0xff) << 8 | answer[2] & 0xff;
         int from = 3 + hostLength + 4;
         return from >= answer.length ? new byte[0] : java.util.Arrays.copyOfRange(answer, from, answer.length);
+    }
+
+    static boolean startsWith(byte[] answer, String ascii) {
+        byte[] prefix = ascii.getBytes(StandardCharsets.US_ASCII);
+        return answer.length >= prefix.length
+                && java.util.Arrays.equals(answer, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     static byte[] mutate(byte[] seed, Random r) {

@@ -2,11 +2,16 @@ package io.rmiq.server.transport;
 
 import io.rmiq.transport.Handshake;
 import io.rmiq.transport.HandshakeException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -16,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.rmi.server.RMIServerSocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,20 +47,43 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final byte[] key;
     private final byte[] realm;
     private final int handshakeTimeoutMs;
+    private final SSLContext tls;
+    private final ConnectionLimits limits;
     private final ThreadPoolExecutor handshakes;
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Map<InetAddress, Peer> peers = new ConcurrentHashMap<>();
     private volatile int localPort = -1;
+
+    /** What the server remembers about one address: handshakes under way and wrong keys in a row. */
+    private static final class Peer {
+        // Changed only inside the map's compute calls; read outside them, hence volatile.
+        volatile int handshaking;
+        volatile int failures;
+        volatile long blockedUntil;
+    }
+
+    /** A plaintext factory with the default limits. */
+    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs) {
+        this(bind, key, realm, handshakeTimeoutMs, null, ConnectionLimits.DEFAULTS);
+    }
 
     /**
      * @param bind the address to listen on, or null for all interfaces
+     * @param tls  the server's TLS context, or null for plaintext; with it, the rmiq handshake and
+     *             everything after it run inside TLS
      */
-    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs) {
+    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs,
+                                   SSLContext tls, ConnectionLimits limits) {
         this.bind = bind;
         this.key = key.clone();
         this.realm = realm.clone();
         this.handshakeTimeoutMs = handshakeTimeoutMs;
+        this.tls = tls;
+        this.limits = limits;
         AtomicInteger n = new AtomicInteger();
         this.handshakes = new ThreadPoolExecutor(0, MAX_HANDSHAKES, 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), r -> {
@@ -84,6 +115,22 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     /** Connections that passed the handshake since start. */
     public long accepted() {
         return accepted.get();
+    }
+
+    /** Connections turned away by a limit or a back-off since start. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Authenticated connections open now. */
+    public int openConnections() {
+        open.removeIf(Socket::isClosed);
+        return open.size();
+    }
+
+    /** Whether connections run inside TLS. */
+    public boolean tls() {
+        return tls != null;
     }
 
     /** Listening sockets this factory has opened: one, when everything shares the port. */
@@ -125,37 +172,123 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     }
                     continue;
                 }
+                InetAddress from = raw.getInetAddress();
+                if (!startHandshake(from)) {
+                    refuse(raw, "more than " + limits.maxUnauthenticatedPerPeer() + " connections from "
+                            + from.getHostAddress() + " are still in the handshake");
+                    continue;
+                }
                 try {
-                    handshakes.execute(() -> authenticate(raw));
+                    handshakes.execute(() -> {
+                        try {
+                            authenticate(raw);
+                        } finally {
+                            endHandshake(from);
+                        }
+                    });
                 } catch (RejectedExecutionException e) {
-                    log.warn("refused connection from {}: {} handshakes already in progress",
-                            peer(raw), MAX_HANDSHAKES);
-                    closeQuietly(raw);
+                    endHandshake(from);
+                    refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
                 }
             }
         }
 
         private void authenticate(Socket raw) {
             String peer = peer(raw);
+            Socket socket = raw;
             try {
                 raw.setTcpNoDelay(true);
                 raw.setSoTimeout(handshakeTimeoutMs);
-                Handshake.server(raw, key, realm, peer);
-                raw.setSoTimeout(0);
+                if (tls != null) {
+                    socket = startTls(raw, peer);
+                    if (socket == null) {
+                        return;
+                    }
+                }
+                long wait = backoffLeft(raw.getInetAddress());
+                if (wait > 0) {
+                    refuse(socket, "too many failed authentications from " + raw.getInetAddress().getHostAddress()
+                            + "; try again in " + ((wait + 999) / 1000) + " s");
+                    return;
+                }
+                if (openConnections() >= limits.maxConnections()) {
+                    refuse(socket, "the server has its maximum of " + limits.maxConnections()
+                            + " connections open (--max-connections)");
+                    return;
+                }
+                Handshake.server(socket, key, realm, peer);
+                socket.setSoTimeout(0);
+                authenticated(raw.getInetAddress());
                 accepted.incrementAndGet();
-                ready.add(raw);
+                open.add(socket);
+                ready.add(socket);
                 log.debug("authenticated connection from {}", peer);
                 if (isClosed()) {
-                    closeQuietly(raw);
+                    closeQuietly(socket);
                 }
             } catch (HandshakeException e) {
                 authFailures.incrementAndGet();
-                log.warn("rejected connection from {}: {}", peer, e.getMessage());
-                closeQuietly(raw);
+                // Only a wrong key counts towards the back-off: scanners and health checks that open
+                // and close the port are not guessing keys.
+                long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? failed(raw.getInetAddress()) : 0;
+                log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
+                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
+                closeQuietly(socket);
             } catch (IOException e) {
                 log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
-                closeQuietly(raw);
+                closeQuietly(socket);
             }
+        }
+
+        /**
+         * Starts TLS on an accepted socket, after a look at its first byte so that a plaintext rmiq
+         * client is told what is wrong instead of getting a TLS error it cannot explain.
+         *
+         * @return the TLS socket, or null if the connection was refused (and closed)
+         */
+        private Socket startTls(Socket raw, String peer) throws IOException {
+            int first;
+            try {
+                first = raw.getInputStream().read();
+            } catch (SocketTimeoutException e) {
+                log.debug("connection from {} sent nothing within the handshake timeout", peer);
+                closeQuietly(raw);
+                return null;
+            }
+            if (first != Handshake.TLS_HANDSHAKE_RECORD) {
+                if (first >= 0) {
+                    authFailures.incrementAndGet();
+                    log.warn("rejected connection from {}: {}", peer, first == 'R'
+                            ? "a plaintext rmiq client, but this server requires TLS"
+                            : "not a TLS handshake (first byte " + String.format("%02x", first) + ")");
+                    Handshake.refuse(raw, Handshake.Refusal.TLS, "this rmiq server requires TLS: give the client "
+                            + "--tls-truststore FILE and its password");
+                }
+                closeQuietly(raw);
+                return null;
+            }
+            SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw,
+                    new ByteArrayInputStream(new byte[] {(byte) first}), true);
+            ssl.setUseClientMode(false);
+            try {
+                ssl.startHandshake();
+            } catch (SSLException e) {
+                authFailures.incrementAndGet();
+                log.warn("rejected connection from {}: TLS handshake failed: {}", peer, e.getMessage());
+                closeQuietly(ssl);
+                return null;
+            }
+            return ssl;
+        }
+
+        /** Refuses a connection with a reason the client can show; over TLS only once TLS is up. */
+        private void refuse(Socket socket, String why) {
+            refused.incrementAndGet();
+            log.warn("refused connection from {}: {}", peer(socket), why);
+            if (tls == null || socket instanceof SSLSocket) {
+                Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
+            }
+            closeQuietly(socket);
         }
 
         @Override
@@ -184,6 +317,56 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 closeQuietly(s);
             }
         }
+    }
+
+    private boolean startHandshake(InetAddress from) {
+        boolean[] ok = {false};
+        peers.compute(from, (a, p) -> {
+            Peer q = p == null ? new Peer() : p;
+            if (q.handshaking < limits.maxUnauthenticatedPerPeer()) {
+                q.handshaking++;
+                ok[0] = true;
+            }
+            return q;
+        });
+        return ok[0];
+    }
+
+    private void endHandshake(InetAddress from) {
+        // Forget an address with nothing under way and nothing held against it, so the map stays small.
+        peers.computeIfPresent(from, (a, p) -> {
+            p.handshaking--;
+            return p.handshaking == 0 && p.failures == 0 ? null : p;
+        });
+    }
+
+    private long backoffLeft(InetAddress from) {
+        Peer p = peers.get(from);
+        if (p == null) {
+            return 0;
+        }
+        return Math.max(0, p.blockedUntil - System.currentTimeMillis());
+    }
+
+    /** Counts a wrong key from an address; returns how long that address must now wait. */
+    private long failed(InetAddress from) {
+        long[] wait = {0};
+        peers.compute(from, (a, p) -> {
+            Peer q = p == null ? new Peer() : p;
+            q.failures++;
+            wait[0] = limits.backoffMillis(q.failures);
+            q.blockedUntil = System.currentTimeMillis() + wait[0];
+            return q;
+        });
+        return wait[0];
+    }
+
+    private void authenticated(InetAddress from) {
+        peers.computeIfPresent(from, (a, p) -> {
+            p.failures = 0;
+            p.blockedUntil = 0;
+            return p;
+        });
     }
 
     private static String peer(Socket s) {
