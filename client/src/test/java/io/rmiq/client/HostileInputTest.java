@@ -171,10 +171,13 @@ class HostileInputTest {
             out.writeObject(new byte[][] {new byte[0]});
             out.writeLong(0);
         });
+        // 32 MB: more than any batch needs, though less than an item may be; only byte[] gets the item bound.
+        byte[] fewLongs = longs.clone();
+        patchLastArrayLength(fewLongs, 4_000_000);
         patchLastArrayLength(longs, Integer.MAX_VALUE - 8);
         patchLastArrayLength(bytes, Integer.MAX_VALUE - 8);
         for (int i = 0; i < 10; i++) {
-            for (byte[] call : List.of(longs, bytes)) {
+            for (byte[] call : List.of(longs, bytes, fewLongs)) {
                 byte[] answer = Jrmp.invoke(server.port(), KEY_BYTES, call);
                 assertTrue(Jrmp.text(answer).contains("filter status: REJECTED"), Jrmp.text(answer));
             }
