@@ -211,7 +211,9 @@ class HostileInputTest {
                     out.writeLong(0);
                 }));
         // Allowed classes, so they are read (cycles are cheap to read); then they are not a byte[][].
-        assertTrue(Jrmp.text(answer).contains("argument type mismatch"), Jrmp.text(answer));
+        // (the message depends on whether reflection has generated an accessor for offer yet)
+        assertTrue(Jrmp.text(answer).contains("argument type mismatch")
+                || Jrmp.text(answer).contains("java.lang.ClassCastException"), Jrmp.text(answer));
         assertEquals(0, raw.size());
         assertStillServing();
     }
