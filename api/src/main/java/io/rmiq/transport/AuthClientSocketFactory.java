@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.rmi.server.RMIClientSocketFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -23,6 +25,8 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
     private static final String BOOTSTRAP = "bootstrap-";
 
     private final String realm;
+    /** Connections a bootstrap factory opened, closed by {@link #release}; never serialized. */
+    private final transient List<Socket> opened = new ArrayList<>();
 
     private AuthClientSocketFactory(String realm) {
         this.realm = Objects.requireNonNull(realm, "realm");
@@ -43,10 +47,26 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
         return new AuthClientSocketFactory(id);
     }
 
-    /** Drops a bootstrap factory's entry once the stubs it fetched are in hand. */
+    /**
+     * Drops a bootstrap factory's entry once the stubs it fetched are in hand, and closes the
+     * connections it opened: RMI would keep them idle for a while, each holding a server thread,
+     * though nothing will use them again.
+     */
     public void release() {
         if (realm.startsWith(BOOTSTRAP)) {
             Keyring.forget(realm);
+            List<Socket> mine;
+            synchronized (this) {
+                mine = new ArrayList<>(opened);
+                opened.clear();
+            }
+            for (Socket s : mine) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing is all that was wanted
+                }
+            }
         }
     }
 
@@ -81,6 +101,11 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
                 Keyring.learn(Keyring.hex(announced), entry);
             }
             socket.setSoTimeout(entry.readTimeoutMs());
+            if (bootstrap) {
+                synchronized (this) {
+                    opened.add(socket);
+                }
+            }
             return socket;
         } catch (IOException | RuntimeException e) {
             socket.close();

@@ -19,20 +19,22 @@ import javax.crypto.spec.SecretKeySpec;
  * The mutual challenge-response that every rmiq connection runs before RMI sees the socket.
  *
  * <pre>
- * client -> server   "RMQ1" clientNonce[32]
- * server -> client   "RMQ1" realm[16] serverNonce[32]
- * client -> server   HMAC-SHA256(key, "rmiq-client" clientNonce serverNonce realm)
+ * client -> server   "RMQ1"                                 (as soon as it connects)
+ * server -> client   "RMQ1" realm[16] serverNonce[32]       (as soon as it accepts)
+ * client -> server   clientNonce[32] HMAC-SHA256(key, "rmiq-client" clientNonce serverNonce realm)
  * server -> client   0x00 HMAC-SHA256(key, "rmiq-server" clientNonce serverNonce realm)
  *                or  0x01 (wrong key), then close
  * </pre>
  *
- * Instead of its greeting the server may send a refusal and close: {@code "RMQE" code[1] length[2]
- * message[length]} (UTF-8), e.g. when a connection limit is reached or when it requires TLS and the
- * client spoke plaintext. A refusal carries no secret and is sent before the key is proved.
- *
  * The key never crosses the wire; fresh nonces from both sides make every proof single-use. The
  * client proves first, so a stranger on the port learns nothing it could test keys against offline.
  * The realm names the server instance so that a client can pick the key for a stub it was handed.
+ * Both sides speak first, without waiting for the other, so that the greeting costs no round trip
+ * and no server thread hand-off: the server's accept thread writes it (see {@link #greet}).
+ *
+ * Instead of its greeting the server may send a refusal and close: {@code "RMQE" code[1] length[2]
+ * message[length]} (UTF-8), e.g. when a connection limit is reached or when it requires TLS and the
+ * client spoke plaintext. A refusal carries no secret and is sent before the key is proved.
  */
 public final class Handshake {
 
@@ -68,8 +70,7 @@ public final class Handshake {
         try {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            byte[] clientNonce = random(NONCE);
-            out.write(concat(MAGIC, clientNonce));
+            out.write(MAGIC);
             out.flush();
 
             byte[] magic = readFully(in, MAGIC.length, peer, "its greeting");
@@ -83,7 +84,8 @@ public final class Handshake {
             byte[] realm = readFully(in, REALM, peer, "its greeting");
             byte[] serverNonce = readFully(in, NONCE, peer, "its greeting");
             byte[] key = keys.keyFor(realm);
-            out.write(mac(key, "rmiq-client", clientNonce, serverNonce, realm));
+            byte[] clientNonce = random(NONCE);
+            out.write(concat(clientNonce, mac(key, "rmiq-client", clientNonce, serverNonce, realm)));
             out.flush();
 
             byte[] verdict = readFully(in, 1, peer, "its verdict");
@@ -105,19 +107,32 @@ public final class Handshake {
     }
 
     /**
-     * Runs the server side on an accepted socket, within its current SO_TIMEOUT.
+     * Sends the server's greeting, at once on accept, before the client has said anything.
+     *
+     * @return the server nonce, for {@link #server}
+     */
+    public static byte[] greet(Socket socket, byte[] realm) throws IOException {
+        byte[] serverNonce = random(NONCE);
+        OutputStream out = socket.getOutputStream();
+        out.write(concat(MAGIC, realm, serverNonce));
+        out.flush();
+        return serverNonce;
+    }
+
+    /**
+     * Runs the rest of the server side on a greeted socket, within its current SO_TIMEOUT.
      *
      * @throws HandshakeException if the peer is not rmiq, is too slow, or proves a different key;
      *                            the socket should then be closed
      */
-    public static void server(Socket socket, byte[] key, byte[] realm, String peer) throws IOException {
+    public static void server(Socket socket, byte[] key, byte[] realm, byte[] serverNonce, String peer)
+            throws IOException {
         try {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
             // The magic alone first, so that garbage is dropped at once rather than at the timeout.
             byte[] magic = readFully(in, MAGIC.length, peer, "a greeting");
             if (magic[0] == TLS_HANDSHAKE_RECORD && magic[1] == 3) {
-                refuse(socket, Refusal.TLS, "this rmiq server does not use TLS");
                 throw new HandshakeException(HandshakeException.Reason.TLS,
                         "a TLS client, but this server has no --tls-keystore");
             }
@@ -125,11 +140,7 @@ public final class Handshake {
                 throw new HandshakeException(HandshakeException.Reason.NOT_RMIQ,
                         "not an rmiq handshake (first bytes " + printable(magic) + ")");
             }
-            byte[] clientNonce = readFully(in, NONCE, peer, "a greeting");
-            byte[] serverNonce = random(NONCE);
-            out.write(concat(MAGIC, realm, serverNonce));
-            out.flush();
-
+            byte[] clientNonce = readFully(in, NONCE, peer, "a nonce");
             byte[] proof = readFully(in, MAC, peer, "a proof");
             if (!MessageDigest.isEqual(proof, mac(key, "rmiq-client", clientNonce, serverNonce, realm))) {
                 out.write(WRONG_KEY);
@@ -141,6 +152,11 @@ public final class Handshake {
         } catch (SocketTimeoutException e) {
             throw new HandshakeException(HandshakeException.Reason.TIMEOUT, "handshake timed out", e);
         }
+    }
+
+    /** Both server steps in a row: {@link #greet}, then {@link #server}. */
+    public static void server(Socket socket, byte[] key, byte[] realm, String peer) throws IOException {
+        server(socket, key, realm, greet(socket, realm), peer);
     }
 
     /** The first byte of a TLS ClientHello: a handshake record. */

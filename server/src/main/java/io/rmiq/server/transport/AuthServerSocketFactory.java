@@ -8,16 +8,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.rmi.server.RMIServerSocketFactory;
@@ -31,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Server sockets whose {@code accept()} hands RMI only connections that have passed the rmiq
  * handshake. Unauthenticated bytes never reach RMI, and so never reach deserialization.
  *
- * <p>Why a pool: handshakes run on their own bounded threads, so a peer that connects and stays
- * silent delays nobody else's accept; it is cut off at the handshake timeout.
+ * <p>Handshakes run in RMI's connection threads, each within the handshake timeout, so a peer that
+ * connects and stays silent delays nobody else; how many may be under way at once is bounded, in
+ * all and per address.
  *
  * <p>One instance serves the registry and every exported object, which is what makes RMI put them
  * all on one port: RMI shares a listening socket between exports whose factories are equal, and
@@ -49,12 +43,12 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final int handshakeTimeoutMs;
     private final SSLContext tls;
     private final ConnectionLimits limits;
-    private final ThreadPoolExecutor handshakes;
+    private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<PendingSocket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Peer> peers = new ConcurrentHashMap<>();
     private volatile int localPort = -1;
 
@@ -84,13 +78,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         this.handshakeTimeoutMs = handshakeTimeoutMs;
         this.tls = tls;
         this.limits = limits;
-        AtomicInteger n = new AtomicInteger();
-        this.handshakes = new ThreadPoolExecutor(0, MAX_HANDSHAKES, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "rmiq-handshake-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
     }
 
     @Override
@@ -98,7 +85,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         AuthServerSocket socket = new AuthServerSocket(port);
         serverSockets.incrementAndGet();
         localPort = socket.getLocalPort();
-        socket.start();
         return socket;
     }
 
@@ -125,7 +111,12 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     /** Authenticated connections open now. */
     public int openConnections() {
         open.removeIf(Socket::isClosed);
-        return open.size();
+        return (int) open.stream().filter(PendingSocket::isAuthenticated).count();
+    }
+
+    /** Connections accepted whose handshake has not finished yet. */
+    public int pendingHandshakes() {
+        return pending.get();
     }
 
     /** Whether connections run inside TLS. */
@@ -138,94 +129,132 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         return serverSockets.get();
     }
 
-    /** Stops the handshake threads; listening sockets are closed by RMI when the last export goes. */
+    /** Nothing to stop: handshakes run on RMI's threads, and RMI closes the listening socket. */
     public void shutdown() {
-        handshakes.shutdownNow();
     }
 
+    /**
+     * A listening socket whose {@code accept()} runs in RMI's accept thread: it applies the limits,
+     * sends the greeting, and hands RMI a {@link PendingSocket}, whose handshake then runs in the
+     * connection's own RMI thread. No thread hand-off of ours lies on a connection's path.
+     */
     private final class AuthServerSocket extends ServerSocket {
-        private final BlockingQueue<Socket> ready = new LinkedBlockingQueue<>();
-        private final Thread acceptor;
 
         AuthServerSocket(int port) throws IOException {
             super(port, 128, bind);
-            acceptor = new Thread(this::acceptLoop, "rmiq-accept-" + getLocalPort());
-            acceptor.setDaemon(true);
         }
 
-        void start() {
-            acceptor.start();
-        }
-
-        private Socket rawAccept() throws IOException {
-            return super.accept();
-        }
-
-        private void acceptLoop() {
-            while (!isClosed()) {
+        @Override
+        public Socket accept() throws IOException {
+            while (true) {
                 Socket raw;
                 try {
-                    raw = rawAccept();
-                } catch (IOException | SecurityException e) { // a Security Manager refusing one peer's address
-                    if (!isClosed()) {
-                        log.warn("accept on port {} failed: {}", getLocalPort(), e.toString());
-                    }
+                    raw = super.accept();
+                } catch (SecurityException e) {
+                    // A Security Manager policy that does not admit this address. Handled here: in RMI's
+                    // accept loop ten such failures within 10 s would stop accepting for everyone for 10 s.
+                    log.warn("refused a connection the security policy does not admit: {}", e.getMessage());
                     continue;
                 }
                 InetAddress from = raw.getInetAddress();
+                if (pending.get() >= MAX_HANDSHAKES) {
+                    refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
+                    continue;
+                }
                 if (!startHandshake(from)) {
                     refuse(raw, "more than " + limits.maxUnauthenticatedPerPeer() + " connections from "
                             + from.getHostAddress() + " are still in the handshake");
                     continue;
                 }
-                try {
-                    handshakes.execute(() -> {
-                        try {
-                            authenticate(raw);
-                        } finally {
+                byte[] serverNonce = null;
+                if (tls == null) {
+                    // Greet from here: over TLS the greeting has to wait for the TLS handshake.
+                    serverNonce = admitAndGreet(raw);
+                    if (serverNonce == null) {
+                        endHandshake(from);
+                        continue;
+                    }
+                }
+                pending.incrementAndGet();
+                byte[] nonce = serverNonce;
+                boolean[] ended = {false};
+                Runnable end = () -> {
+                    synchronized (ended) {
+                        if (!ended[0]) {
+                            ended[0] = true;
+                            pending.decrementAndGet();
                             endHandshake(from);
                         }
-                    });
-                } catch (RejectedExecutionException e) {
-                    endHandshake(from);
-                    refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
-                }
+                    }
+                };
+                PendingSocket socket = new PendingSocket(raw, r -> {
+                    try {
+                        return authenticate(r, nonce);
+                    } finally {
+                        end.run();
+                    }
+                }, s -> {
+                    end.run();
+                    open.remove(s);
+                });
+                open.add(socket);
+                return socket;
             }
         }
 
-        private void authenticate(Socket raw) {
+        /**
+         * Refuses the connection if a limit says so, else sends the greeting.
+         *
+         * @return the server nonce, or null if the connection was refused or is gone (and closed)
+         */
+        private byte[] admitAndGreet(Socket socket) {
+            InetAddress from = socket.getInetAddress();
+            long wait = backoffLeft(from);
+            if (wait > 0) {
+                refuse(socket, "too many failed authentications from " + from.getHostAddress()
+                        + "; try again in " + ((wait + 999) / 1000) + " s");
+                return null;
+            }
+            if (openConnections() >= limits.maxConnections()) {
+                refuse(socket, "the server has its maximum of " + limits.maxConnections()
+                        + " connections open (--max-connections)");
+                return null;
+            }
+            try {
+                socket.setTcpNoDelay(true);
+                return Handshake.greet(socket, realm);
+            } catch (IOException e) {
+                log.debug("connection from {} failed before the handshake: {}", peer(socket), e.toString());
+                closeQuietly(socket);
+                return null;
+            }
+        }
+
+        /**
+         * Runs the handshake, in the connection's RMI thread, within the handshake timeout.
+         *
+         * @return the socket RMI is to use (the TLS one with TLS)
+         * @throws IOException if the connection is refused or fails; it is logged here
+         */
+        private Socket authenticate(Socket raw, byte[] greeted) throws IOException {
             String peer = peer(raw);
             Socket socket = raw;
             try {
-                raw.setTcpNoDelay(true);
                 raw.setSoTimeout(handshakeTimeoutMs);
+                byte[] serverNonce = greeted;
                 if (tls != null) {
+                    raw.setTcpNoDelay(true);
                     socket = startTls(raw, peer);
-                    if (socket == null) {
-                        return;
+                    serverNonce = admitAndGreet(socket);
+                    if (serverNonce == null) {
+                        throw new SocketException("refused");
                     }
                 }
-                long wait = backoffLeft(raw.getInetAddress());
-                if (wait > 0) {
-                    refuse(socket, "too many failed authentications from " + raw.getInetAddress().getHostAddress()
-                            + "; try again in " + ((wait + 999) / 1000) + " s");
-                    return;
-                }
-                if (openConnections() >= limits.maxConnections()) {
-                    refuse(socket, "the server has its maximum of " + limits.maxConnections()
-                            + " connections open (--max-connections)");
-                    return;
-                }
-                Handshake.server(socket, key, realm, peer);
-                socket.setSoTimeout(0);
+                Handshake.server(socket, key, realm, serverNonce, peer);
                 authenticated(raw.getInetAddress());
                 accepted.incrementAndGet();
-                open.add(socket);
-                ready.add(socket);
                 log.debug("authenticated connection from {}", peer);
-                if (isClosed()) {
-                    closeQuietly(socket);
-                }
+                return socket;
             } catch (HandshakeException e) {
                 authFailures.incrementAndGet();
                 // Only a wrong key counts towards the back-off: scanners and health checks that open
@@ -234,9 +263,11 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
                         wait > 0 ? "; refusing that address for " + wait + " ms" : "");
                 closeQuietly(socket);
+                throw e;
             } catch (IOException e) {
                 log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
                 closeQuietly(socket);
+                throw e;
             }
         }
 
@@ -244,17 +275,10 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
          * Starts TLS on an accepted socket, after a look at its first byte so that a plaintext rmiq
          * client is told what is wrong instead of getting a TLS error it cannot explain.
          *
-         * @return the TLS socket, or null if the connection was refused (and closed)
+         * @throws IOException if the connection was refused (and closed)
          */
         private Socket startTls(Socket raw, String peer) throws IOException {
-            int first;
-            try {
-                first = raw.getInputStream().read();
-            } catch (SocketTimeoutException e) {
-                log.debug("connection from {} sent nothing within the handshake timeout", peer);
-                closeQuietly(raw);
-                return null;
-            }
+            int first = raw.getInputStream().read();
             if (first != Handshake.TLS_HANDSHAKE_RECORD) {
                 if (first >= 0) {
                     authFailures.incrementAndGet();
@@ -264,8 +288,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     Handshake.refuse(raw, Handshake.Refusal.TLS, "this rmiq server requires TLS: give the client "
                             + "--tls-truststore FILE and its password");
                 }
-                closeQuietly(raw);
-                return null;
+                throw new SocketException("not a TLS client");
             }
             SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw,
                     new ByteArrayInputStream(new byte[] {(byte) first}), true);
@@ -276,7 +299,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 authFailures.incrementAndGet();
                 log.warn("rejected connection from {}: TLS handshake failed: {}", peer, e.getMessage());
                 closeQuietly(ssl);
-                return null;
+                throw e;
             }
             return ssl;
         }
@@ -289,33 +312,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
             }
             closeQuietly(socket);
-        }
-
-        @Override
-        public Socket accept() throws IOException {
-            try {
-                while (true) {
-                    Socket s = ready.poll(500, TimeUnit.MILLISECONDS);
-                    if (s != null) {
-                        return s;
-                    }
-                    if (isClosed()) {
-                        throw new SocketException("rmiq server socket closed");
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SocketException("interrupted while accepting");
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            super.close();
-            // null while ServerSocket's constructor closes a socket it could not bind
-            for (Socket s; ready != null && (s = ready.poll()) != null; ) {
-                closeQuietly(s);
-            }
         }
     }
 
