@@ -88,7 +88,7 @@ class HandshakeTest {
             s.getOutputStream().write(Handshake.MAGIC);
             s.getOutputStream().write(REALM);
             s.getOutputStream().write(Handshake.random(Handshake.NONCE));
-            in.readFully(new byte[Handshake.NONCE + Handshake.MAC]); // the client's nonce comes with its proof
+            in.readFully(new byte[Handshake.NONCE + Handshake.MAC]);
             s.getOutputStream().write(0);
             s.getOutputStream().write(Handshake.random(Handshake.MAC));
             s.getOutputStream().flush();

@@ -11,12 +11,11 @@ import org.junit.jupiter.api.Test;
 class PortInUseTest {
 
     @Test
-    void portInUse_failsWithTheReason_notANullPointerException() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    void aPortInUse_failsTheStart_withAnIoErrorNamingThePort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             IOException e = assertThrows(IOException.class, () -> QueueServer.builder().port(taken.getLocalPort())
-                    .bind("127.0.0.1").authkey("port-in-use-test").queue("tasks").start());
-            assertTrue(e.getMessage().startsWith("cannot listen on port " + taken.getLocalPort() + ": ")
-                    && e.getMessage().contains("in use"), e.getMessage());
+                    .bind("127.0.0.1").authkey("k").queue("tasks").start());
+            assertTrue(e.getMessage().contains("port " + taken.getLocalPort()), e.getMessage());
         }
     }
 }

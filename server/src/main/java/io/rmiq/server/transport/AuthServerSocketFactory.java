@@ -287,6 +287,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                             : "not a TLS handshake (first byte " + String.format("%02x", first) + ")");
                     Handshake.refuse(raw, Handshake.Refusal.TLS, "this rmiq server requires TLS: give the client "
                             + "--tls-truststore FILE and its password");
+                    drain(raw);
                 }
                 throw new SocketException("not a TLS client");
             }
@@ -310,6 +311,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
             log.warn("refused connection from {}: {}", peer(socket), why);
             if (tls == null || socket instanceof SSLSocket) {
                 Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
+                drain(socket);
             }
             closeQuietly(socket);
         }
@@ -363,6 +365,21 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
             p.blockedUntil = 0;
             return p;
         });
+    }
+
+    /**
+     * Reads what the peer has already sent, without waiting: closing a socket with unread input
+     * makes the kernel reset the connection, and the reset can overtake the refusal just written.
+     */
+    private static void drain(Socket s) {
+        try {
+            java.io.InputStream in = s.getInputStream();
+            for (int n; (n = in.available()) > 0; ) {
+                in.skipNBytes(Math.min(n, 64 * 1024));
+            }
+        } catch (IOException ignored) {
+            // gone already: nothing to protect
+        }
     }
 
     private static String peer(Socket s) {
