@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,31 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         assertTrue(server.proc().err.stream().anyMatch(l -> l.contains("stopped")), server.proc().all());
         assertTrue(server.proc().err.stream().noneMatch(l -> l.contains("AccessControlException")),
                 server.proc().all());
+    }
+
+    @Test
+    void authkeyFile_andADataDirNotYetMade_serveUnderThePolicy() throws Exception {
+        Path key = dir.resolve("key");
+        Files.writeString(key, "sm-process-test-key-0123456789abcdef\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path data = dir.resolve("fresh-data"); // made by the server, inside a directory that exists
+        List<String> options = new ArrayList<>(securityManager(POLICY, data));
+        options.add("-Drmiq.authkey.file=" + key);
+        ServerProc server = procs.server(options, dir, "--authkey-file", key.toString(), "--data-dir", data.toString());
+        Map<String, String> env = Map.of("RMIQ_AUTHKEY_FILE", key.toString());
+        String[] at = {"--host", server.host(), "--port", String.valueOf(server.port())};
+        Proc put = procs.client(dir, env, concat(new String[] {"put", "tasks", "keyed"}, at));
+        assertEquals(0, put.awaitExit(LONG), put.all());
+        Proc get = procs.client(dir, env, concat(new String[] {"get", "tasks", "--timeout", "10"}, at));
+        assertEquals(0, get.awaitExit(LONG), get.all());
+        assertEquals(List.of("keyed"), get.out);
+        assertTrue(Files.isDirectory(data.resolve("journal")));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
