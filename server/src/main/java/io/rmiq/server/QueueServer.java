@@ -240,7 +240,7 @@ public final class QueueServer implements AutoCloseable {
                 py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
                         : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
                         Collections.unmodifiableMap(queues), b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
-                        itemLimits, b.limits.maxConnections());
+                        itemLimits, socketFactory.peers());
                 if (b.tls != null) {
                     log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
                             + "TLS; use it on a trusted network or through a tunnel");

@@ -7,11 +7,13 @@ import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.python.RequestReader.Request;
 import io.rmiq.server.python.RequestReader.Span;
 import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.transport.PeerGuard;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -53,6 +55,8 @@ public final class PythonEndpoint implements AutoCloseable {
     private final long maxFrame;
     /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
     private final int maxConnections;
+    /** Shared with the RMI port: handshakes per address, and the back-off after wrong keys. */
+    private final PeerGuard peers;
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
@@ -69,10 +73,11 @@ public final class PythonEndpoint implements AutoCloseable {
      * @param limits  the server's item limits; a request may be this plus 64 KiB
      */
     public PythonEndpoint(InetSocketAddress address, Map<String, LocalQueue> queues, byte[] authkey, long session,
-            int handshakeMillis, SerialLimits limits, int maxConnections) throws IOException {
+            int handshakeMillis, SerialLimits limits, PeerGuard peers) throws IOException {
         this.limits = limits;
+        this.peers = peers;
         this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
-        this.maxConnections = maxConnections;
+        this.maxConnections = peers.limits().maxConnections();
         this.queues = queues;
         this.authkey = authkey.clone();
         this.session = session;
@@ -107,9 +112,15 @@ public final class PythonEndpoint implements AutoCloseable {
                 }
                 return;
             }
-            if (open.size() >= maxConnections) {
-                log.warn("python client {} refused: already {} python connections open", s.getRemoteSocketAddress(),
-                        maxConnections);
+            InetAddress from = s.getInetAddress();
+            String refusal = open.size() >= maxConnections ? "already " + maxConnections + " python connections open"
+                    : peers.backoffLeft(from) > 0 ? "too many failed authentications from that address"
+                    : !peers.startHandshake(from) ? "more than " + peers.limits().maxUnauthenticatedPerPeer()
+                            + " connections from that address are still in the handshake"
+                    : null;
+            if (refusal != null) {
+                // Python's client has no way to show a reason before the handshake: it sees the close.
+                log.warn("python client {} refused: {}", s.getRemoteSocketAddress(), refusal);
                 try {
                     s.close();
                 } catch (IOException e) {
@@ -126,6 +137,8 @@ public final class PythonEndpoint implements AutoCloseable {
 
     private void serve(Socket s) {
         SocketAddress peer = s.getRemoteSocketAddress();
+        InetAddress from = s.getInetAddress();
+        boolean handshaking = true;
         try (s) {
             s.setTcpNoDelay(true);
             s.setSoTimeout(handshakeMillis);
@@ -133,14 +146,20 @@ public final class PythonEndpoint implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             try {
                 WireAuth.serverSide(in, out, authkey);
+                peers.authenticated(from);
             } catch (WireAuth.Failed e) {
                 authFailures.incrementAndGet();
-                log.warn("python client {} refused: {}", peer, e.getMessage());
+                long wait = peers.failed(from);
+                log.warn("python client {} refused: {}{}", peer, e.getMessage(),
+                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
                 return;
             } catch (IOException e) {
                 authFailures.incrementAndGet();
                 log.warn("python client {} did not complete the handshake: {}", peer, e.toString());
                 return;
+            } finally {
+                handshaking = false;
+                peers.endHandshake(from);
             }
             s.setSoTimeout(0);
             new Connection(peer, in, out).run();
@@ -149,6 +168,9 @@ public final class PythonEndpoint implements AutoCloseable {
                 log.debug("python client {} connection ended: {}", peer, e.toString());
             }
         } finally {
+            if (handshaking) {
+                peers.endHandshake(from);
+            }
             open.remove(s);
         }
     }
