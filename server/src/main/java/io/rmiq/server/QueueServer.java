@@ -683,12 +683,16 @@ public final class QueueServer implements AutoCloseable {
             return this;
         }
 
+        private static int checkPort(int port, String what) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(what + " must be 0..65535, got " + port);
+            }
+            return port;
+        }
+
         /** The TCP port for everything; 0 picks a free one. Default 1099. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0..65535, got " + port);
-            }
-            this.port = port;
+            this.port = checkPort(port, "port");
             return this;
         }
 
@@ -772,10 +776,7 @@ public final class QueueServer implements AutoCloseable {
 
         /** Serves the status page, /metrics and /health on this port (0 picks one). Default: off. */
         public Builder httpPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("HTTP port must be 0..65535, got " + port);
-            }
-            this.httpPort = port;
+            this.httpPort = checkPort(port, "HTTP port");
             return this;
         }
 
@@ -790,10 +791,7 @@ public final class QueueServer implements AutoCloseable {
          * authkey. Default: off. See {@link PythonEndpoint}.
          */
         public Builder pythonPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("Python port must be 0..65535, got " + port);
-            }
-            this.pythonPort = port;
+            this.pythonPort = checkPort(port, "Python port");
             return this;
         }
 

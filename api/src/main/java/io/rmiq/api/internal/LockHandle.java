@@ -7,11 +7,8 @@ import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.ClassFilter;
-import io.rmiq.serial.RmiqFilterFactory;
-import java.rmi.RemoteException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /**
  * The one implementation of {@link DistributedLock}, over a {@link RemoteLocks} that is either an RMI
@@ -21,12 +18,11 @@ import java.util.concurrent.Callable;
 public final class LockHandle implements DistributedLock {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final long FOREVER = Long.MIN_VALUE;
 
     private final String name;
     private final RemoteLocks remote;
     private final String peer;
-    private final ClassFilter resultFilter;
+    private final RemoteCalls calls;
     private final SessionSource sessions;
     /** This handle's half of the holder's identity on the server; the session is the other half. */
     private final long ticket = RANDOM.nextLong();
@@ -48,7 +44,7 @@ public final class LockHandle implements DistributedLock {
         this.name = name;
         this.remote = remote;
         this.peer = peer;
-        this.resultFilter = resultFilter;
+        this.calls = new RemoteCalls(peer, resultFilter);
         this.sessions = sessions;
     }
 
@@ -59,12 +55,12 @@ public final class LockHandle implements DistributedLock {
 
     @Override
     public void lock() throws InterruptedException {
-        acquire(FOREVER, 0);
+        acquire(RemoteCalls.FOREVER, 0);
     }
 
     @Override
     public boolean tryLock(Duration wait) throws InterruptedException {
-        return acquire(deadline(wait), 0);
+        return acquire(RemoteCalls.deadline(wait), 0);
     }
 
     @Override
@@ -72,7 +68,7 @@ public final class LockHandle implements DistributedLock {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a lease must be positive, got " + lease);
         }
-        return acquire(deadline(wait), Math.max(1, lease.toMillis()));
+        return acquire(RemoteCalls.deadline(wait), Math.max(1, lease.toMillis()));
     }
 
     private boolean acquire(long deadline, long leaseMillis) throws InterruptedException {
@@ -87,12 +83,12 @@ public final class LockHandle implements DistributedLock {
         }
         try {
             while (true) {
-                checkInterrupt();
-                long wait = slice(deadline);
-                long sid = uninterruptibly(sessions::id);
+                RemoteCalls.checkInterrupt();
+                long wait = RemoteCalls.slice(deadline);
+                long sid = calls.uninterruptibly(sessions::id);
                 long got;
                 try {
-                    got = call(() -> remote.acquire(name, sid, ticket, leaseMillis, wait));
+                    got = calls.call(() -> remote.acquire(name, sid, ticket, leaseMillis, wait));
                 } catch (SessionExpiredException e) {
                     sessions.expired(sid);
                     continue;
@@ -112,7 +108,7 @@ public final class LockHandle implements DistributedLock {
                 if (got != 0) {
                     return true;
                 }
-                if (expired(deadline)) {
+                if (RemoteCalls.expired(deadline)) {
                     return false;
                 }
             }
@@ -133,7 +129,7 @@ public final class LockHandle implements DistributedLock {
             throw new LockNotHeldException("this handle does not hold lock '" + name + "'");
         }
         try {
-            uninterruptibly(() -> {
+            calls.uninterruptibly(() -> {
                 remote.release(name, sid, ticket);
                 return null;
             });
@@ -154,7 +150,7 @@ public final class LockHandle implements DistributedLock {
             throw new LockNotHeldException("this handle does not hold lock '" + name + "'");
         }
         try {
-            uninterruptibly(() -> remote.renew(name, sid, ticket));
+            calls.uninterruptibly(() -> remote.renew(name, sid, ticket));
         } catch (LockNotHeldException e) {
             forget(sid);
             throw e;
@@ -167,7 +163,7 @@ public final class LockHandle implements DistributedLock {
         synchronized (this) {
             sid = session;
         }
-        return sid != 0 && uninterruptibly(() -> remote.holds(name, sid, ticket));
+        return sid != 0 && calls.uninterruptibly(() -> remote.holds(name, sid, ticket));
     }
 
     @Override
@@ -203,62 +199,5 @@ public final class LockHandle implements DistributedLock {
     @Override
     public String toString() {
         return "DistributedLock[" + name + "]";
-    }
-
-    private static long deadline(Duration timeout) {
-        long nanos = timeout.isNegative() ? 0 : Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
-        long deadline = System.nanoTime() + nanos;
-        return deadline == FOREVER ? deadline + 1 : deadline;
-    }
-
-    private static boolean expired(long deadline) {
-        return deadline != FOREVER && System.nanoTime() - deadline >= 0;
-    }
-
-    private static long slice(long deadline) {
-        if (deadline == FOREVER) {
-            return QueueHandle.SLICE_MILLIS;
-        }
-        long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-        return Math.min(left, QueueHandle.SLICE_MILLIS);
-    }
-
-    private static void checkInterrupt() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-    }
-
-    /** A short call that does not wait on the server: an interrupt is left for the caller to see. */
-    private <T> T uninterruptibly(Callable<T> c) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            return call(c);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw Failures.translate(e, peer);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private <T> T call(Callable<T> c) throws InterruptedException {
-        try {
-            return resultFilter == null ? c.call() : RmiqFilterFactory.during(resultFilter, c);
-        } catch (RemoteException | RuntimeException e) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (e instanceof RuntimeException r && !(r instanceof RmiqException)) {
-                throw r;
-            }
-            throw Failures.translate(e, peer, resultFilter);
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
