@@ -77,11 +77,12 @@ public final class ClassFilter implements ObjectInputFilter {
         if (info.streamBytes() > limits.maxBytes()) {
             return reject("more than " + limits.maxBytes() + " bytes");
         }
-        if (info.arrayLength() > limits.maxArrayLength()) {
-            return reject("an array of " + info.arrayLength() + " elements (limit "
-                    + limits.maxArrayLength() + ")");
-        }
         Class<?> c = info.serialClass();
+        // Items cross as byte[]: those may be as long as an item; any other array is a batch.
+        int maxLength = c == byte[].class ? limits.maxByteArrayLength() : limits.maxArrayLength();
+        if (info.arrayLength() > maxLength) {
+            return reject("an array of " + info.arrayLength() + " elements (limit " + maxLength + ")");
+        }
         if (c == null) {
             return Status.UNDECIDED;
         }

@@ -223,7 +223,10 @@ public final class CompactCodec {
             if (n < 0 || (long) n * minBytesEach > b.length - pos) {
                 throw bad("impossible count " + n);
             }
-            if (minBytesEach > 0 && n > limits.maxArrayLength()) {
+            if (minBytesEach == 0) {
+                return n; // the length of a string or byte[]: bounded by the item's bytes, not an element count
+            }
+            if (n > limits.maxArrayLength()) {
                 throw bad(n + " elements exceed the limit of " + limits.maxArrayLength());
             }
             elements += n;

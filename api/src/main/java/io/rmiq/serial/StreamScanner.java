@@ -355,9 +355,9 @@ public final class StreamScanner {
             throw reject(d.describe() + " is not an array class, at offset " + at);
         }
         int len = s4();
-        if (len < 0 || len > limits.maxArrayLength()) {
-            throw reject("array length " + len + " of " + d.describe() + " outside 0.."
-                    + limits.maxArrayLength() + " at offset " + at);
+        int max = d.name.equals("[B") ? limits.maxByteArrayLength() : limits.maxArrayLength();
+        if (len < 0 || len > max) {
+            throw reject("array length " + len + " of " + d.describe() + " outside 0.." + max + " at offset " + at);
         }
         newHandle(OTHER);
         int size = primSize(d.name.charAt(1));

@@ -62,6 +62,16 @@ class CompactCodecTest {
     }
 
     @Test
+    void bytesAndStringsOverAMillion_upToTheItemLimit_roundTrip() {
+        // Their lengths are bytes, not elements: the element limit (maxRefs) must not apply to them.
+        byte[] bytes = new byte[4 << 20];
+        new Random(3).nextBytes(bytes);
+        assertArrayEquals(bytes, (byte[]) roundTrip(bytes));
+        String text = "x".repeat(2_000_000);
+        assertEquals(text, roundTrip(text));
+    }
+
+    @Test
     void nullInsideListsAndMaps_roundTrips_butNotAsAWholeItem() {
         List<Object> list = new ArrayList<>(java.util.Arrays.asList("a", null));
         Map<Object, Object> map = new HashMap<>();

@@ -104,9 +104,21 @@ final class Processes implements AutoCloseable {
 
     /** A server on port 0 inside a network namespace, with no bind address unless the arguments give one. */
     ServerProc serverIn(String netns, Path workDir, String... args) throws IOException {
+        return serverWith(netns, List.of(), workDir, args);
+    }
+
+    /** A server on 127.0.0.1, port 0, with JVM options (such as a Security Manager) before {@code -jar}. */
+    ServerProc server(List<String> jvmOptions, Path workDir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("--bind", "127.0.0.1"));
+        cmd.addAll(List.of(args));
+        return serverWith(null, jvmOptions, workDir, cmd.toArray(new String[0]));
+    }
+
+    private ServerProc serverWith(String netns, List<String> jvmOptions, Path workDir, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(args).contains("--port") ? List.of() : List.of("--port", "0"));
         cmd.addAll(List.of(args));
-        Proc p = javaIn(netns, workDir, Map.of(), SERVER_JAR, cmd);
+        Proc p = javaIn(netns, jvmOptions, workDir, Map.of(), SERVER_JAR, cmd);
         String line = p.awaitLine("rmiq listening on", Duration.ofSeconds(30));
         Matcher m = LISTENING.matcher(line);
         if (!m.find()) {
@@ -124,7 +136,12 @@ final class Processes implements AutoCloseable {
     }
 
     Proc java(Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
-        return javaIn(null, workDir, env, jar, args);
+        return javaIn(null, List.of(), workDir, env, jar, args);
+    }
+
+    /** {@code java OPTIONS -jar JAR ARGS}. */
+    Proc java(List<String> jvmOptions, Path workDir, Path jar, List<String> args) throws IOException {
+        return javaIn(null, jvmOptions, workDir, Map.of(), jar, args);
     }
 
     /** Any program, in {@code workDir}: for the Python clients. */
@@ -137,6 +154,11 @@ final class Processes implements AutoCloseable {
 
     /** {@code java -jar JAR ARGS}, inside network namespace {@code netns} when it is not null. */
     Proc javaIn(String netns, Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
+        return javaIn(netns, List.of(), workDir, env, jar, args);
+    }
+
+    private Proc javaIn(String netns, List<String> jvmOptions, Path workDir, Map<String, String> env, Path jar,
+            List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (netns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", netns));
@@ -144,6 +166,7 @@ final class Processes implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar.toAbsolutePath().toString());
         cmd.addAll(args);

@@ -138,6 +138,9 @@ public final class QueueServer implements AutoCloseable {
         FileJournal.Recovery recovery = null;
         if (b.dataDir != null) {
             try {
+                // The data directory first, on its own: made in one step it needs no look at its parent,
+                // which a Security Manager policy granting only the data directory would refuse.
+                java.nio.file.Files.createDirectories(b.dataDir);
                 recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
             } catch (IOException | RuntimeException e) {
                 if (http != null) {

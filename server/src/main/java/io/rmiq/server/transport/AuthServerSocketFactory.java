@@ -144,7 +144,15 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         @Override
         public Socket accept() throws IOException {
             while (true) {
-                Socket raw = super.accept();
+                Socket raw;
+                try {
+                    raw = super.accept();
+                } catch (SecurityException e) {
+                    // A Security Manager policy that does not admit this address. Handled here: in RMI's
+                    // accept loop ten such failures within 10 s would stop accepting for everyone for 10 s.
+                    log.warn("refused a connection the security policy does not admit: {}", e.getMessage());
+                    continue;
+                }
                 InetAddress from = raw.getInetAddress();
                 if (pending.get() >= MAX_HANDSHAKES) {
                     refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
