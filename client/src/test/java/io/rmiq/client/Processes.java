@@ -129,6 +129,16 @@ final class Processes implements AutoCloseable {
 
     /** {@code java -jar JAR ARGS}, inside network namespace {@code netns} when it is not null. */
     Proc javaIn(String netns, Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
+        return start(netns, workDir, env, List.of("-jar", jar.toAbsolutePath().toString()), args);
+    }
+
+    /** {@code java -cp CLASSPATH MAIN ARGS}: a program run with classes beyond a jar's. */
+    Proc javaCp(Path workDir, String classpath, String mainClass, List<String> args) throws IOException {
+        return start(null, workDir, Map.of(), List.of("-cp", classpath, mainClass), args);
+    }
+
+    private Proc start(String netns, Path workDir, Map<String, String> env, List<String> what, List<String> args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         if (netns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", netns));
@@ -136,8 +146,7 @@ final class Processes implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-jar");
-        cmd.add(jar.toAbsolutePath().toString());
+        cmd.addAll(what);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RMIQ_"));
