@@ -15,7 +15,7 @@ public final class RemoteTaskException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
     private static final Pattern FRAME = Pattern.compile(
-            "^\\s+at (?:[^/\\s]+/)*([\\w$.<>]+)\\.([\\w$<>-]+)\\(([^:)]*)(?::(\\d+))?\\)\\s*$");
+            "^\\s+at (?:[^/\\s]*/)*?([\\w$.<>]+(?:/0x\\p{XDigit}+)?)\\.([\\w$<>-]+)\\(([^:)]*)(?::(\\d+))?\\)\\s*$");
 
     private final String remoteClass;
     private final String remoteStackTrace;

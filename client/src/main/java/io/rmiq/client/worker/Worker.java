@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Underneath: one thread prefetches batches of tasks, {@code threads} threads run the handler,
  * one thread puts results and acks in batches, and the leases of everything held are extended while
  * tasks run, however long they take. A handler that throws gives its task back with the exception as
- * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}.
+ * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}. While a handler runs,
+ * {@link TaskContext#current()} on its thread describes the task.
  *
  * @param <T> the task type
  * @param <R> the result type
