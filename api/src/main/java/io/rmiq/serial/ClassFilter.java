@@ -32,8 +32,13 @@ public final class ClassFilter implements ObjectInputFilter {
      * boxed numbers and rmiq's value types. Never stubs, never user classes.
      */
     public static ClassFilter serverCalls() {
+        return serverCalls(SerialLimits.CALL);
+    }
+
+    /** As {@link #serverCalls()}, within the given limits. */
+    public static ClassFilter serverCalls(SerialLimits limits) {
         AllowList allow = AllowList.defaults();
-        return new ClassFilter(c -> allow.allows(c.getName()), SerialLimits.CALL);
+        return new ClassFilter(c -> allow.allows(c.getName()), limits);
     }
 
     private static final List<String> THROWABLE_PACKAGES =

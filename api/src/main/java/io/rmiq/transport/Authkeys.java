@@ -6,6 +6,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /** Reading an authkey the way every rmiq program does, so server and clients agree on its bytes. */
 public final class Authkeys {
@@ -31,7 +34,39 @@ public final class Authkeys {
         if (text.isEmpty()) {
             throw new IOException("authkey file " + file + " is empty");
         }
+        checkPrivate(file);
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The fewest bytes a key given to server.jar or client.jar may have. */
+    public static final int MIN_LENGTH = 16;
+
+    /**
+     * Refuses a key too short to resist guessing, naming where it came from but never the key.
+     *
+     * @throws IOException if the key has fewer than {@value #MIN_LENGTH} bytes
+     */
+    public static byte[] strong(byte[] key, String source) throws IOException {
+        if (key.length < MIN_LENGTH) {
+            throw new IOException("the authkey from " + source + " has " + key.length + " bytes; rmiq needs at least "
+                    + MIN_LENGTH + " (make one with: head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE)");
+        }
+        return key;
+    }
+
+    /** A key file others can read is a key others have: refuse it, as ssh does a private key. */
+    private static void checkPrivate(Path file) throws IOException {
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return; // not a POSIX file system (Windows): its ACLs are the user's to set
+        }
+        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new IOException("authkey file " + file + " is readable by " + (perms.contains(PosixFilePermission.OTHERS_READ)
+                    ? "other users" : "its group") + " (" + PosixFilePermissions.toString(perms)
+                    + "); make it private with: chmod 600 " + file);
+        }
     }
 
     /** The key given as text, e.g. in an environment variable: its UTF-8 bytes without surrounding white space. */

@@ -19,9 +19,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The mutual challenge-response that every rmiq connection runs before RMI sees the socket.
  *
  * <pre>
- * client -> server   "RMQ1" clientNonce[32]
- * server -> client   "RMQ1" realm[16] serverNonce[32]
- * client -> server   HMAC-SHA256(key, "rmiq-client" clientNonce serverNonce realm)
+ * client -> server   "RMQ1"                                 (as soon as it connects)
+ * server -> client   "RMQ1" realm[16] serverNonce[32]       (as soon as it accepts)
+ * client -> server   clientNonce[32] HMAC-SHA256(key, "rmiq-client" clientNonce serverNonce realm)
  * server -> client   0x00 HMAC-SHA256(key, "rmiq-server" clientNonce serverNonce realm)
  *                or  0x01 (wrong key), then close
  * </pre>
@@ -29,10 +29,18 @@ import javax.crypto.spec.SecretKeySpec;
  * The key never crosses the wire; fresh nonces from both sides make every proof single-use. The
  * client proves first, so a stranger on the port learns nothing it could test keys against offline.
  * The realm names the server instance so that a client can pick the key for a stub it was handed.
+ * Both sides speak first, without waiting for the other, so that the greeting costs no round trip
+ * and no server thread hand-off: the server's accept thread writes it (see {@link #greet}).
+ *
+ * Instead of its greeting the server may send a refusal and close: {@code "RMQE" code[1] length[2]
+ * message[length]} (UTF-8), e.g. when a connection limit is reached or when it requires TLS and the
+ * client spoke plaintext. A refusal carries no secret and is sent before the key is proved.
  */
 public final class Handshake {
 
     static final byte[] MAGIC = {'R', 'M', 'Q', '1'};
+    static final byte[] REFUSAL = {'R', 'M', 'Q', 'E'};
+    private static final int MAX_REFUSAL_TEXT = 1024;
     static final int NONCE = 32;
     static final int MAC = 32;
     /** Length of a realm id in bytes. */
@@ -62,19 +70,22 @@ public final class Handshake {
         try {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            byte[] clientNonce = random(NONCE);
-            out.write(concat(MAGIC, clientNonce));
+            out.write(MAGIC);
             out.flush();
 
-            byte[] hello = readFully(in, MAGIC.length + REALM + NONCE, peer, "its greeting");
-            if (!Arrays.equals(hello, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            byte[] magic = readFully(in, MAGIC.length, peer, "its greeting");
+            if (Arrays.equals(magic, REFUSAL)) {
+                throw refusal(in, peer);
+            }
+            if (!Arrays.equals(magic, MAGIC)) {
                 throw new HandshakeException(HandshakeException.Reason.NOT_RMIQ,
                         peer + " did not answer the rmiq handshake (not an rmiq server, or a TLS mismatch)");
             }
-            byte[] realm = Arrays.copyOfRange(hello, MAGIC.length, MAGIC.length + REALM);
-            byte[] serverNonce = Arrays.copyOfRange(hello, MAGIC.length + REALM, hello.length);
+            byte[] realm = readFully(in, REALM, peer, "its greeting");
+            byte[] serverNonce = readFully(in, NONCE, peer, "its greeting");
             byte[] key = keys.keyFor(realm);
-            out.write(mac(key, "rmiq-client", clientNonce, serverNonce, realm));
+            byte[] clientNonce = random(NONCE);
+            out.write(concat(clientNonce, mac(key, "rmiq-client", clientNonce, serverNonce, realm)));
             out.flush();
 
             byte[] verdict = readFully(in, 1, peer, "its verdict");
@@ -96,26 +107,40 @@ public final class Handshake {
     }
 
     /**
-     * Runs the server side on an accepted socket, within its current SO_TIMEOUT.
+     * Sends the server's greeting, at once on accept, before the client has said anything.
+     *
+     * @return the server nonce, for {@link #server}
+     */
+    public static byte[] greet(Socket socket, byte[] realm) throws IOException {
+        byte[] serverNonce = random(NONCE);
+        OutputStream out = socket.getOutputStream();
+        out.write(concat(MAGIC, realm, serverNonce));
+        out.flush();
+        return serverNonce;
+    }
+
+    /**
+     * Runs the rest of the server side on a greeted socket, within its current SO_TIMEOUT.
      *
      * @throws HandshakeException if the peer is not rmiq, is too slow, or proves a different key;
      *                            the socket should then be closed
      */
-    public static void server(Socket socket, byte[] key, byte[] realm, String peer) throws IOException {
+    public static void server(Socket socket, byte[] key, byte[] realm, byte[] serverNonce, String peer)
+            throws IOException {
         try {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
             // The magic alone first, so that garbage is dropped at once rather than at the timeout.
             byte[] magic = readFully(in, MAGIC.length, peer, "a greeting");
+            if (magic[0] == TLS_HANDSHAKE_RECORD && magic[1] == 3) {
+                throw new HandshakeException(HandshakeException.Reason.TLS,
+                        "a TLS client, but this server has no --tls-keystore");
+            }
             if (!Arrays.equals(magic, MAGIC)) {
                 throw new HandshakeException(HandshakeException.Reason.NOT_RMIQ,
                         "not an rmiq handshake (first bytes " + printable(magic) + ")");
             }
-            byte[] clientNonce = readFully(in, NONCE, peer, "a greeting");
-            byte[] serverNonce = random(NONCE);
-            out.write(concat(MAGIC, realm, serverNonce));
-            out.flush();
-
+            byte[] clientNonce = readFully(in, NONCE, peer, "a nonce");
             byte[] proof = readFully(in, MAC, peer, "a proof");
             if (!MessageDigest.isEqual(proof, mac(key, "rmiq-client", clientNonce, serverNonce, realm))) {
                 out.write(WRONG_KEY);
@@ -127,6 +152,57 @@ public final class Handshake {
         } catch (SocketTimeoutException e) {
             throw new HandshakeException(HandshakeException.Reason.TIMEOUT, "handshake timed out", e);
         }
+    }
+
+    /** Both server steps in a row: {@link #greet}, then {@link #server}. */
+    public static void server(Socket socket, byte[] key, byte[] realm, String peer) throws IOException {
+        server(socket, key, realm, greet(socket, realm), peer);
+    }
+
+    /** The first byte of a TLS ClientHello: a handshake record. */
+    public static final byte TLS_HANDSHAKE_RECORD = 0x16;
+
+    /** Why a server turns a connection away before the handshake. */
+    public enum Refusal {
+        /** A limit of the server's was reached; trying later may work. */
+        LIMIT(HandshakeException.Reason.REFUSED),
+        /** The two sides disagree about TLS. */
+        TLS(HandshakeException.Reason.TLS);
+
+        final HandshakeException.Reason reason;
+
+        Refusal(HandshakeException.Reason reason) {
+            this.reason = reason;
+        }
+    }
+
+    /**
+     * Tells the peer, in place of the greeting, why its connection is refused; best effort, since the
+     * caller closes the socket next either way. Never blocks for long: the text is short and the socket
+     * is fresh, so the write fits the socket's send buffer.
+     */
+    public static void refuse(Socket socket, Refusal why, String message) {
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(text.length, MAX_REFUSAL_TEXT);
+        byte[] frame = concat(REFUSAL, new byte[] {(byte) why.ordinal(), (byte) (n >>> 8), (byte) n},
+                Arrays.copyOf(text, n));
+        try {
+            OutputStream out = socket.getOutputStream();
+            out.write(frame);
+            out.flush();
+        } catch (IOException ignored) {
+            // the peer is gone or not listening: it learns nothing, and the socket is closed next
+        }
+    }
+
+    private static HandshakeException refusal(InputStream in, String peer) throws IOException {
+        byte[] head = readFully(in, 3, peer, "its refusal");
+        int n = Math.min(((head[1] & 0xff) << 8) | (head[2] & 0xff), MAX_REFUSAL_TEXT);
+        String text = new String(readFully(in, n, peer, "its refusal"), StandardCharsets.UTF_8);
+        Refusal[] all = Refusal.values();
+        HandshakeException.Reason reason = head[0] >= 0 && head[0] < all.length
+                ? all[head[0]].reason : HandshakeException.Reason.REFUSED;
+        return new HandshakeException(reason, "rmiq server at " + peer + " refused the connection: " + text);
     }
 
     /** HMAC-SHA256 of a label and the parts, under the key. */

@@ -21,7 +21,11 @@ public final class HandshakeException extends IOException {
         /** The server at that address is another instance than the one the stub came from. */
         RESTARTED,
         /** No authkey is known for the server this stub points to. */
-        NO_KEY
+        NO_KEY,
+        /** One side uses TLS and the other does not, or the TLS handshake failed (e.g. an untrusted certificate). */
+        TLS,
+        /** The server turned the connection away before the handshake: a limit, or a back-off after failures. */
+        REFUSED
     }
 
     private final Reason reason;

@@ -3,6 +3,7 @@ package io.rmiq.transport;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The client-local store of authkeys, one per rmiq server instance (realm).
@@ -14,10 +15,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Keyring {
 
-    /** A key and the socket settings that go with it. Timeouts in milliseconds, 0 = none. */
-    public record Entry(byte[] key, int connectTimeoutMs, int handshakeTimeoutMs, int readTimeoutMs) {
+    /**
+     * A key and the socket settings that go with it. Timeouts in milliseconds, 0 = none; {@code tls}
+     * null for plaintext connections.
+     */
+    public record Entry(byte[] key, int connectTimeoutMs, int handshakeTimeoutMs, int readTimeoutMs,
+                        SSLSocketFactory tls) {
         public Entry {
             key = key.clone();
+        }
+
+        /** A plaintext entry. */
+        public Entry(byte[] key, int connectTimeoutMs, int handshakeTimeoutMs, int readTimeoutMs) {
+            this(key, connectTimeoutMs, handshakeTimeoutMs, readTimeoutMs, null);
         }
 
         @Override
@@ -28,7 +38,7 @@ public final class Keyring {
         @Override
         public String toString() {
             return "Entry[key=<hidden>, connectTimeoutMs=" + connectTimeoutMs + ", handshakeTimeoutMs="
-                    + handshakeTimeoutMs + ", readTimeoutMs=" + readTimeoutMs + "]";
+                    + handshakeTimeoutMs + ", readTimeoutMs=" + readTimeoutMs + ", tls=" + (tls != null) + "]";
         }
     }
 

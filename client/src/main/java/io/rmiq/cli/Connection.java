@@ -2,12 +2,14 @@ package io.rmiq.cli;
 
 import io.rmiq.client.QueueClient;
 import io.rmiq.transport.Authkeys;
+import io.rmiq.transport.Tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /** The connection options every command shares, with their environment-variable fallbacks. */
@@ -33,6 +35,12 @@ final class Connection {
     @Option(names = "--read-timeout", paramLabel = "SECONDS", description = "How long one call may wait for the server's answer; more than 5 (default: ${DEFAULT-VALUE}).")
     double readTimeout = 15;
 
+    @Option(names = "--tls-truststore", paramLabel = "FILE", description = "Connect with TLS, trusting the certificates in this PKCS12 file (default: $RMIQ_TLS_TRUSTSTORE, else plaintext).")
+    Path tlsTruststore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "File whose first line is the truststore's password (default: $RMIQ_TLS_PASSWORD).")
+    Path tlsPasswordFile;
+
     private static final Map<String, String> env = System.getenv();
 
     QueueClient connect() {
@@ -40,7 +48,44 @@ final class Connection {
                 .connectTimeout(seconds(connectTimeout, "--connect-timeout"))
                 .readTimeout(seconds(readTimeout, "--read-timeout"));
         allow.forEach(b::allow);
+        SSLContext tls = tls();
+        if (tls != null) {
+            b.tls(tls);
+        }
         return b.connect();
+    }
+
+    /** Gives a child process (a worker the bench starts) the same TLS settings, through its environment. */
+    void passTls(ProcessBuilder pb) {
+        if (tlsTruststore != null) {
+            pb.environment().put("RMIQ_TLS_TRUSTSTORE", tlsTruststore.toAbsolutePath().toString());
+        }
+        if (tlsPasswordFile != null) {
+            try {
+                pb.environment().put(Tls.PASSWORD_ENV, new String(Tls.password(tlsPasswordFile)));
+            } catch (IOException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+    }
+
+    /** The TLS context the options ask for, or null for plaintext. */
+    SSLContext tls() {
+        Path store = tlsTruststore;
+        if (store == null && env.get("RMIQ_TLS_TRUSTSTORE") != null && !env.get("RMIQ_TLS_TRUSTSTORE").isBlank()) {
+            store = Path.of(env.get("RMIQ_TLS_TRUSTSTORE").strip());
+        }
+        if (store == null) {
+            if (tlsPasswordFile != null) {
+                throw new UsageException("--tls-password-file needs --tls-truststore");
+            }
+            return null;
+        }
+        try {
+            return Tls.client(store, Tls.password(tlsPasswordFile));
+        } catch (IOException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private static java.time.Duration seconds(double value, String flag) {
@@ -75,7 +120,11 @@ final class Connection {
         }
         String key = env.get("RMIQ_AUTHKEY");
         if (key != null && !key.isBlank()) {
-            return Authkeys.fromText(key);
+            try {
+                return Authkeys.strong(Authkeys.fromText(key), "RMIQ_AUTHKEY");
+            } catch (IOException e) {
+                throw new UsageException(e.getMessage());
+            }
         }
         String file = env.get("RMIQ_AUTHKEY_FILE");
         if (file != null && !file.isBlank()) {
@@ -90,7 +139,7 @@ final class Connection {
 
     private static byte[] read(Path file, String from) {
         try {
-            return Authkeys.readFile(file);
+            return Authkeys.strong(Authkeys.readFile(file), from);
         } catch (IOException e) {
             throw new UsageException("cannot use the authkey file given by " + from + ": " + e.getMessage());
         }

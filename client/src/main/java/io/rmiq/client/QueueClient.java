@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -296,6 +297,7 @@ public final class QueueClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration readTimeout = Duration.ofSeconds(15);
+        private SSLContext tls;
 
         private Builder(String host, int port) {
             this.host = Objects.requireNonNull(host, "host");
@@ -322,6 +324,15 @@ public final class QueueClient implements AutoCloseable {
         /** Allows payload classes matching a pattern (com.example.Point, com.example.*, com.example.**). */
         public Builder allow(String pattern) {
             allow.add(AllowList.validate(pattern));
+            return this;
+        }
+
+        /**
+         * Connects inside TLS, trusting what this context trusts (see {@link io.rmiq.transport.Tls#client});
+         * the authkey handshake then runs inside TLS. The server must run TLS too. Default: plaintext.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
             return this;
         }
 
@@ -371,7 +382,8 @@ public final class QueueClient implements AutoCloseable {
             }
             installFilter();
             Keyring.Entry entry = new Keyring.Entry(authkey, (int) connectTimeout.toMillis(),
-                    (int) handshakeTimeout.toMillis(), (int) readTimeout.toMillis());
+                    (int) handshakeTimeout.toMillis(), (int) readTimeout.toMillis(),
+                    tls == null ? null : tls.getSocketFactory());
             QueueClient client = new QueueClient(host, port, entry,
                     new PayloadCodec(AllowList.defaults().with(allow), SerialLimits.PAYLOAD));
             client.call(client::manager);

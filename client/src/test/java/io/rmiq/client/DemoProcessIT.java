@@ -157,7 +157,7 @@ class DemoProcessIT extends ProcessTestBase {
     @Test
     void wrongAuthkey_clientExits1WithClearMessage_serverWarnsAndKeepsServing() throws Exception {
         ServerProc server = procs.server(dir);
-        Proc bad = procs.client(dir, Map.of("RMIQ_AUTHKEY", "wrong-key"), "stats", "--host", server.host(),
+        Proc bad = procs.client(dir, Map.of("RMIQ_AUTHKEY", "a-wrong-key-of-enough-length"), "stats", "--host", server.host(),
                 "--port", String.valueOf(server.port()));
         assertEquals(1, bad.awaitExit(LONG), bad.all());
         assertEquals(List.of("client.jar: rmiq server at " + server.host() + ":" + server.port()

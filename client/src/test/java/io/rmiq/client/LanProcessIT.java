@@ -109,7 +109,7 @@ class LanProcessIT {
     @Test
     void unreachableServer_isReportedInSeconds() throws Exception {
         long start = System.nanoTime();
-        Proc stats = procs.javaIn(hosts.get(1), dir, Map.of("RMIQ_AUTHKEY", "some-key"), Processes.CLIENT_JAR,
+        Proc stats = procs.javaIn(hosts.get(1), dir, Map.of("RMIQ_AUTHKEY", "some-key-of-enough-length"), Processes.CLIENT_JAR,
                 List.of("stats", "--host", "10.77.0.3", "--port", "1099"));
         assertEquals(1, stats.awaitExit(LONG), stats.all());
         assertTrue(stats.err.get(0).contains("cannot reach rmiq server at 10.77.0.3:1099"), stats.all());

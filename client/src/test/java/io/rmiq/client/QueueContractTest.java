@@ -293,7 +293,7 @@ abstract class QueueContractTest {
         q.put("long job");
         Delivery<String> d = q.receive(1, Duration.ofSeconds(1)).get(0);
         for (int i = 0; i < 5; i++) {
-            await().pollDelay(Duration.ofMillis(150)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1)).until(() -> true);
             assertTrue(d.extend());
         }
         assertEquals(0, q.size(), "never redelivered while extended");

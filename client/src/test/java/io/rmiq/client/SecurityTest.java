@@ -17,6 +17,7 @@ import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.server.QueueServer;
 import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
 import java.io.ByteArrayInputStream;
@@ -94,6 +95,7 @@ class SecurityTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             assertStillServing(); // while the silent peer holds its connection
+            skipGreeting(s.getInputStream());
             assertEquals(-1, s.getInputStream().read(), "server should close a silent connection");
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> server.authFailures() == 1);
@@ -217,6 +219,30 @@ class SecurityTest {
         assertEquals(1, server.listeningSockets());
     }
 
+    @Test
+    void registry_isReadOnlyToClients_evenOnTheServersOwnHost() throws Exception {
+        AuthClientSocketFactory factory = AuthClientSocketFactory.bootstrap(entry());
+        try {
+            java.rmi.registry.Registry registry = LocateRegistry.getRegistry("127.0.0.1", server.port(), factory);
+            java.rmi.Remote manager = registry.lookup(io.rmiq.api.RemoteQueueManager.BINDING);
+            // As RMI reports its own refusal to other hosts: an AccessException from the server thread.
+            Exception unbind = assertThrows(java.rmi.ServerException.class,
+                    () -> registry.unbind(io.rmiq.api.RemoteQueueManager.BINDING));
+            assertTrue(unbind.getCause() instanceof java.rmi.AccessException
+                    && unbind.getCause().getMessage().equals(ReadOnlyRegistry.REFUSAL), unbind.toString());
+            Exception rebind = assertThrows(java.rmi.RemoteException.class,
+                    () -> registry.rebind(io.rmiq.api.RemoteQueueManager.BINDING, manager));
+            assertTrue(rebind.toString().contains("REJECTED"), "the bound object is never even deserialized: " + rebind);
+            assertThrows(java.rmi.RemoteException.class, () -> registry.bind("mine", manager));
+            assertEquals(java.util.Set.of(io.rmiq.api.RemoteQueueManager.BINDING, "tasks", "tasks.dead"),
+                    java.util.Set.of(registry.list()), "bindings unchanged, at once");
+            assertEquals(manager, registry.lookup(io.rmiq.api.RemoteQueueManager.BINDING));
+        } finally {
+            factory.release();
+        }
+        assertStillServing();
+    }
+
     private static Keyring.Entry entry() {
         return new Keyring.Entry(KEY.getBytes(StandardCharsets.UTF_8), 5_000, 5_000, 30_000);
     }
@@ -236,11 +262,18 @@ class SecurityTest {
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
             try {
+                skipGreeting(in);
                 assertEquals(-1, in.read(), "server should close the connection without answering");
             } catch (java.net.SocketException reset) {
                 // a reset is a close too
             }
         }
+    }
+
+    /** The server greets every connection at once (magic, realm, nonce: nothing secret), then answers nothing more. */
+    private static void skipGreeting(InputStream in) throws IOException {
+        byte[] greeting = in.readNBytes(4 + 16 + 32);
+        assertEquals("RMQ1", new String(greeting, 0, 4, StandardCharsets.US_ASCII));
     }
 
     private static byte[] serialize(Object o) throws IOException {

@@ -2,7 +2,9 @@ package io.rmiq.server;
 
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.queue.QueueConfig;
+import io.rmiq.server.transport.ConnectionLimits;
 import io.rmiq.transport.Authkeys;
+import io.rmiq.transport.Tls;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,6 +68,33 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--http-bind", paramLabel = "ADDR", description = "Address the HTTP port listens on (default: ${DEFAULT-VALUE}, this machine only).")
     String httpBind = "127.0.0.1";
 
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "Run every connection inside TLS, with the key and certificate in this PKCS12 file; clients then need --tls-truststore (default: plaintext).")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "File whose first line is the keystore's password (default: $RMIQ_TLS_PASSWORD).")
+    Path tlsPasswordFile;
+
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", description = "How long a new connection may take to authenticate (default: ${DEFAULT-VALUE}).")
+    double handshakeTimeoutSeconds = 5;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "Authenticated connections open at once; each holds a thread (default: ${DEFAULT-VALUE}).")
+    int maxConnections = ConnectionLimits.DEFAULTS.maxConnections();
+
+    @Option(names = "--max-unauthenticated-per-peer", paramLabel = "N", description = "Connections one address may have in the handshake at once (default: ${DEFAULT-VALUE}).")
+    int maxUnauthenticatedPerPeer = ConnectionLimits.DEFAULTS.maxUnauthenticatedPerPeer();
+
+    @Option(names = "--auth-failures", paramLabel = "N", description = "Wrong keys in a row from one address before it must wait (default: ${DEFAULT-VALUE}).")
+    int authFailures = ConnectionLimits.DEFAULTS.authFailuresBeforeBackoff();
+
+    @Option(names = "--auth-backoff", paramLabel = "SECONDS", description = "The longest wait for an address that keeps failing: 1 s, doubling per further failure; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    double authBackoffSeconds = ConnectionLimits.DEFAULTS.maxBackoffMillis() / 1000.0;
+
+    @Option(names = "--max-item-bytes", paramLabel = "SIZE", description = "Largest item a client may put, e.g. 1m (default: 16m).")
+    String maxItemBytes;
+
+    @Option(names = "--max-call-bytes", paramLabel = "SIZE", description = "Most bytes one call (a batch of items) may carry (default: 256m).")
+    String maxCallBytes;
+
     @Option(names = "--log-dir", paramLabel = "DIR", description = "Also log to DIR/rmiq.log, rolled daily and kept 14 days (default: standard error only).")
     Path logDir;
 
@@ -116,6 +145,24 @@ public final class Main implements Callable<Integer> {
                 builder.queue(defaults.parse(spec));
             }
             allow.forEach(builder::allow);
+            builder.handshakeTimeout(seconds(handshakeTimeoutSeconds, "--handshake-timeout"));
+            if (!(authBackoffSeconds >= 0) || authBackoffSeconds > 86_400) {
+                throw new IllegalArgumentException("--auth-backoff must be 0 to 86400 seconds, got " + authBackoffSeconds);
+            }
+            builder.connectionLimits(new ConnectionLimits(maxConnections, maxUnauthenticatedPerPeer, authFailures,
+                    Math.round(authBackoffSeconds * 1000)));
+            if (maxItemBytes != null) {
+                builder.maxItemBytes(size(maxItemBytes, "--max-item-bytes"));
+            }
+            if (maxCallBytes != null) {
+                builder.maxCallBytes(size(maxCallBytes, "--max-call-bytes"));
+            }
+            if (tlsKeystore != null) {
+                builder.tls(Tls.server(tlsKeystore, Tls.password(tlsPasswordFile)));
+                log.info("TLS: key and certificate from {}", tlsKeystore.toAbsolutePath());
+            } else if (tlsPasswordFile != null) {
+                throw new IllegalArgumentException("--tls-password-file needs --tls-keystore");
+            }
             builder.authkey(authkey(log));
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("server.jar: " + e.getMessage());
@@ -169,14 +216,15 @@ public final class Main implements Callable<Integer> {
 
     private byte[] authkey(Logger log) throws IOException {
         if (authkeyFile != null) {
-            byte[] key = Authkeys.readFile(authkeyFile);
+            byte[] key = Authkeys.strong(Authkeys.readFile(authkeyFile), "--authkey-file " + authkeyFile);
             log.info("authkey: read from {}", authkeyFile.toAbsolutePath());
             return key;
         }
         String env = System.getenv("RMIQ_AUTHKEY");
         if (env != null && !env.isBlank()) {
+            byte[] key = Authkeys.strong(Authkeys.fromText(env), "RMIQ_AUTHKEY");
             log.info("authkey: from the RMIQ_AUTHKEY environment variable");
-            return Authkeys.fromText(env);
+            return key;
         }
         byte[] key = GeneratedKey.storedOrGenerated(dataDir);
         log.info("authkey: stored in {} (owner-only); give clients a copy with --authkey-file",

@@ -21,6 +21,8 @@ import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.server.transport.ManagerService;
 import io.rmiq.server.transport.QueueService;
 import io.rmiq.transport.AuthClientSocketFactory;
@@ -50,6 +52,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -98,6 +101,7 @@ public final class QueueServer implements AutoCloseable {
     private final Metrics metrics;
     private final StatusHttp http;
     private volatile ManagerService managerService;
+    private boolean registryReadOnly;
     private volatile boolean closing;
 
     private QueueServer(Builder b) throws IOException {
@@ -107,7 +111,12 @@ public final class QueueServer implements AutoCloseable {
         System.setProperty("java.rmi.server.hostname", advertisedHost);
 
         AllowList allow = AllowList.defaults().with(b.allow);
-        this.codec = new PayloadCodec(allow, SerialLimits.PAYLOAD);
+        SerialLimits itemLimits = SerialLimits.PAYLOAD.withMaxBytes(b.maxItemBytes, (int) b.maxItemBytes);
+        // Arrays are allocated before their bytes arrive, so the call filter bounds them too; with room
+        // above the item limit, so that a slightly large item meets the item check and its clear message.
+        SerialLimits callLimits = SerialLimits.CALL.withMaxBytes(b.maxCallBytes,
+                (int) Math.min(2 * b.maxItemBytes, Math.min(b.maxCallBytes, Integer.MAX_VALUE - 16)));
+        this.codec = new PayloadCodec(allow, itemLimits);
         this.sessions = new Sessions(b.sessionTimeout.toMillis());
         this.localSession = sessions.openLocal();
 
@@ -133,7 +142,7 @@ public final class QueueServer implements AutoCloseable {
             this.journal = Journal.NONE;
         }
         // A dead letter wraps a payload that may be at the payload limit, so it gets room beyond it.
-        SerialLimits p = SerialLimits.PAYLOAD;
+        SerialLimits p = itemLimits;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
                 new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
         for (QueueConfig config : b.queues.values()) {
@@ -148,22 +157,30 @@ public final class QueueServer implements AutoCloseable {
         }
 
         byte[] realm = Handshake.random(Handshake.REALM);
-        this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis());
+        this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis(),
+                b.tls, b.limits);
         AuthClientSocketFactory clientFactory = AuthClientSocketFactory.forRealm(realm);
         Registry reg = null;
         // The registry is read-only to clients: RMI's own registry lets a client on this very host
         // bind and unbind, so reject every object it would receive (our own binds are local calls and
-        // are not deserialized), and restore bindings a client removed (see guardBindings).
+        // are not deserialized), and refuse changes from remote calls (ReadOnlyRegistry) or, where
+        // this JVM does not allow that, restore bindings a client removed (see guardBindings).
         if (System.getProperty("sun.rmi.registry.registryFilter") == null) {
             System.setProperty("sun.rmi.registry.registryFilter", "!*");
         }
         try {
             reg = LocateRegistry.createRegistry(b.port, clientFactory, socketFactory);
+            this.registryReadOnly = ReadOnlyRegistry.guard(reg);
+            if (!registryReadOnly) {
+                log.info("registry: clients on this host could unbind names until the server restores them "
+                        + "(within {} ms); start the JVM with --add-opens java.rmi/sun.rmi.registry=ALL-UNNAMED "
+                        + "to refuse such calls outright", REAP_MILLIS);
+            }
             this.port = socketFactory.localPort();
             Map<String, RemoteQueue> stubs = new TreeMap<>();
-            ClassFilter callFilter = ClassFilter.serverCalls();
+            ClassFilter callFilter = ClassFilter.serverCalls(callLimits);
             for (LocalQueue queue : queues.values()) {
-                QueueService service = new QueueService(queue, allow, SerialLimits.PAYLOAD, sessions);
+                QueueService service = new QueueService(queue, allow, itemLimits, sessions);
                 RemoteQueue stub = (RemoteQueue) UnicastRemoteObject.exportObject(
                         service, port, clientFactory, socketFactory, callFilter);
                 exported.add(service);
@@ -208,6 +225,13 @@ public final class QueueServer implements AutoCloseable {
         log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20,
                 b.dataDir == null ? "in memory only (no data directory)"
                         : "journal in " + b.dataDir.resolve("journal").toAbsolutePath() + ", fsync " + b.fsync.name().toLowerCase(java.util.Locale.ROOT));
+        ConnectionLimits l = b.limits;
+        log.info("connections: {}; at most {} open, {} per address in the handshake ({} ms timeout), back-off after "
+                        + "{} wrong keys {}; items up to {} bytes, calls up to {} bytes",
+                b.tls != null ? "TLS" : "plaintext (no --tls-keystore: traffic after the handshake is readable on the network)",
+                l.maxConnections(), l.maxUnauthenticatedPerPeer(), b.handshakeTimeout.toMillis(),
+                l.authFailuresBeforeBackoff(), l.maxBackoffMillis() == 0 ? "off" : "up to " + l.maxBackoffMillis() + " ms",
+                b.maxItemBytes, b.maxCallBytes);
     }
 
     private void restore(FileJournal.Recovery recovery) {
@@ -254,7 +278,9 @@ public final class QueueServer implements AutoCloseable {
         for (LocalQueue q : queues.values()) {
             reapQuietly(() -> q.expireLeases(now));
         }
-        guardBindings();
+        if (!registryReadOnly) {
+            guardBindings();
+        }
     }
 
     /** Puts back any registry binding a client on this host removed or replaced. */
@@ -541,8 +567,45 @@ public final class QueueServer implements AutoCloseable {
         private String httpBind = "127.0.0.1";
         private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
+        private SSLContext tls;
+        private ConnectionLimits limits = ConnectionLimits.DEFAULTS;
+        private long maxItemBytes = SerialLimits.PAYLOAD.maxBytes();
+        private long maxCallBytes = SerialLimits.CALL.maxBytes();
 
         private Builder() {
+        }
+
+        /**
+         * Runs every connection inside TLS with this context (see {@link io.rmiq.transport.Tls#server});
+         * the authkey handshake then runs inside TLS. Default: plaintext.
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
+            return this;
+        }
+
+        /** Connection counts and the back-off for addresses that keep failing. Default {@link ConnectionLimits#DEFAULTS}. */
+        public Builder connectionLimits(ConnectionLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** The largest item a client may put, in bytes. Default 16 MiB. */
+        public Builder maxItemBytes(long bytes) {
+            if (bytes < 1024 || bytes > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("the item size limit must be 1 KiB to 2 GiB, got " + bytes);
+            }
+            this.maxItemBytes = bytes;
+            return this;
+        }
+
+        /** The most bytes one call (a batch of items) may carry. Default 256 MiB. */
+        public Builder maxCallBytes(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("the call size limit must be at least 1 KiB, got " + bytes);
+            }
+            this.maxCallBytes = bytes;
+            return this;
         }
 
         /** The TCP port for everything; 0 picks a free one. Default 1099. */
@@ -583,6 +646,9 @@ public final class QueueServer implements AutoCloseable {
 
         /** How long a new connection may take to authenticate. Default 5 seconds. */
         public Builder handshakeTimeout(Duration timeout) {
+            if (timeout.toMillis() < 100 || timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("handshake timeout must be at least 100 ms");
+            }
             this.handshakeTimeout = timeout;
             return this;
         }

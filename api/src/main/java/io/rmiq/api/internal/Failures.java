@@ -40,7 +40,9 @@ public final class Failures {
                     case WRONG_KEY -> new AuthenticationException(msg.contains(peer) ? msg
                             : "rmiq server at " + peer + ": " + msg);
                     case NOT_RMIQ -> new AuthenticationException("no rmiq handshake from " + peer + ": " + msg);
-                    case NO_KEY, RESTARTED -> new ServerUnavailableException(msg, h);
+                    case NO_KEY, RESTARTED, REFUSED -> new ServerUnavailableException(msg, h);
+                    case TLS -> new AuthenticationException(msg.contains(peer) ? msg
+                            : "rmiq server at " + peer + ": " + msg);
                     case TIMEOUT -> new ServerUnavailableException("rmiq server at " + peer
                             + " did not complete the handshake in time", h);
                 };
@@ -69,6 +71,12 @@ public final class Failures {
         }
         if (root instanceof SocketTimeoutException) {
             return new ServerUnavailableException("rmiq server at " + peer + " did not answer in time", e);
+        }
+        if (e instanceof java.rmi.ServerException && e.getCause() instanceof UnmarshalException
+                && root instanceof InvalidClassException) {
+            return new PayloadRejectedException("the rmiq server at " + peer + " refused to read this call ("
+                    + root.getMessage() + "): it holds a class the server does not allow, or is larger than the "
+                    + "server's --max-item-bytes or --max-call-bytes", e);
         }
         if (e instanceof UnmarshalException && root instanceof InvalidClassException) {
             String why = filter != null && filter.rejection() != null ? filter.rejection() : root.getMessage();

@@ -2,20 +2,21 @@ package io.rmiq.server.transport;
 
 import io.rmiq.transport.Handshake;
 import io.rmiq.transport.HandshakeException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.rmi.server.RMIServerSocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Server sockets whose {@code accept()} hands RMI only connections that have passed the rmiq
  * handshake. Unauthenticated bytes never reach RMI, and so never reach deserialization.
  *
- * <p>Why a pool: handshakes run on their own bounded threads, so a peer that connects and stays
- * silent delays nobody else's accept; it is cut off at the handshake timeout.
+ * <p>Handshakes run in RMI's connection threads, each within the handshake timeout, so a peer that
+ * connects and stays silent delays nobody else; how many may be under way at once is bounded, in
+ * all and per address.
  *
  * <p>One instance serves the registry and every exported object, which is what makes RMI put them
  * all on one port: RMI shares a listening socket between exports whose factories are equal, and
@@ -39,27 +41,43 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final byte[] key;
     private final byte[] realm;
     private final int handshakeTimeoutMs;
-    private final ThreadPoolExecutor handshakes;
+    private final SSLContext tls;
+    private final ConnectionLimits limits;
+    private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
+    private final Set<PendingSocket> open = ConcurrentHashMap.newKeySet();
+    private final Map<InetAddress, Peer> peers = new ConcurrentHashMap<>();
     private volatile int localPort = -1;
+
+    /** What the server remembers about one address: handshakes under way and wrong keys in a row. */
+    private static final class Peer {
+        // Changed only inside the map's compute calls; read outside them, hence volatile.
+        volatile int handshaking;
+        volatile int failures;
+        volatile long blockedUntil;
+    }
+
+    /** A plaintext factory with the default limits. */
+    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs) {
+        this(bind, key, realm, handshakeTimeoutMs, null, ConnectionLimits.DEFAULTS);
+    }
 
     /**
      * @param bind the address to listen on, or null for all interfaces
+     * @param tls  the server's TLS context, or null for plaintext; with it, the rmiq handshake and
+     *             everything after it run inside TLS
      */
-    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs) {
+    public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs,
+                                   SSLContext tls, ConnectionLimits limits) {
         this.bind = bind;
         this.key = key.clone();
         this.realm = realm.clone();
         this.handshakeTimeoutMs = handshakeTimeoutMs;
-        AtomicInteger n = new AtomicInteger();
-        this.handshakes = new ThreadPoolExecutor(0, MAX_HANDSHAKES, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "rmiq-handshake-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.tls = tls;
+        this.limits = limits;
     }
 
     @Override
@@ -67,7 +85,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         AuthServerSocket socket = new AuthServerSocket(port);
         serverSockets.incrementAndGet();
         localPort = socket.getLocalPort();
-        socket.start();
         return socket;
     }
 
@@ -86,103 +103,258 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         return accepted.get();
     }
 
+    /** Connections turned away by a limit or a back-off since start. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Authenticated connections open now. */
+    public int openConnections() {
+        open.removeIf(Socket::isClosed);
+        return (int) open.stream().filter(PendingSocket::isAuthenticated).count();
+    }
+
+    /** Connections accepted whose handshake has not finished yet. */
+    public int pendingHandshakes() {
+        return pending.get();
+    }
+
+    /** Whether connections run inside TLS. */
+    public boolean tls() {
+        return tls != null;
+    }
+
     /** Listening sockets this factory has opened: one, when everything shares the port. */
     public int serverSocketsOpened() {
         return serverSockets.get();
     }
 
-    /** Stops the handshake threads; listening sockets are closed by RMI when the last export goes. */
+    /** Nothing to stop: handshakes run on RMI's threads, and RMI closes the listening socket. */
     public void shutdown() {
-        handshakes.shutdownNow();
     }
 
+    /**
+     * A listening socket whose {@code accept()} runs in RMI's accept thread: it applies the limits,
+     * sends the greeting, and hands RMI a {@link PendingSocket}, whose handshake then runs in the
+     * connection's own RMI thread. No thread hand-off of ours lies on a connection's path.
+     */
     private final class AuthServerSocket extends ServerSocket {
-        private final BlockingQueue<Socket> ready = new LinkedBlockingQueue<>();
-        private final Thread acceptor;
 
         AuthServerSocket(int port) throws IOException {
             super(port, 128, bind);
-            acceptor = new Thread(this::acceptLoop, "rmiq-accept-" + getLocalPort());
-            acceptor.setDaemon(true);
-        }
-
-        void start() {
-            acceptor.start();
-        }
-
-        private Socket rawAccept() throws IOException {
-            return super.accept();
-        }
-
-        private void acceptLoop() {
-            while (!isClosed()) {
-                Socket raw;
-                try {
-                    raw = rawAccept();
-                } catch (IOException e) {
-                    if (!isClosed()) {
-                        log.warn("accept on port {} failed: {}", getLocalPort(), e.toString());
-                    }
-                    continue;
-                }
-                try {
-                    handshakes.execute(() -> authenticate(raw));
-                } catch (RejectedExecutionException e) {
-                    log.warn("refused connection from {}: {} handshakes already in progress",
-                            peer(raw), MAX_HANDSHAKES);
-                    closeQuietly(raw);
-                }
-            }
-        }
-
-        private void authenticate(Socket raw) {
-            String peer = peer(raw);
-            try {
-                raw.setTcpNoDelay(true);
-                raw.setSoTimeout(handshakeTimeoutMs);
-                Handshake.server(raw, key, realm, peer);
-                raw.setSoTimeout(0);
-                accepted.incrementAndGet();
-                ready.add(raw);
-                log.debug("authenticated connection from {}", peer);
-                if (isClosed()) {
-                    closeQuietly(raw);
-                }
-            } catch (HandshakeException e) {
-                authFailures.incrementAndGet();
-                log.warn("rejected connection from {}: {}", peer, e.getMessage());
-                closeQuietly(raw);
-            } catch (IOException e) {
-                log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
-                closeQuietly(raw);
-            }
         }
 
         @Override
         public Socket accept() throws IOException {
-            try {
-                while (true) {
-                    Socket s = ready.poll(500, TimeUnit.MILLISECONDS);
-                    if (s != null) {
-                        return s;
-                    }
-                    if (isClosed()) {
-                        throw new SocketException("rmiq server socket closed");
+            while (true) {
+                Socket raw = super.accept();
+                InetAddress from = raw.getInetAddress();
+                if (pending.get() >= MAX_HANDSHAKES) {
+                    refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
+                    continue;
+                }
+                if (!startHandshake(from)) {
+                    refuse(raw, "more than " + limits.maxUnauthenticatedPerPeer() + " connections from "
+                            + from.getHostAddress() + " are still in the handshake");
+                    continue;
+                }
+                byte[] serverNonce = null;
+                if (tls == null) {
+                    // Greet from here: over TLS the greeting has to wait for the TLS handshake.
+                    serverNonce = admitAndGreet(raw);
+                    if (serverNonce == null) {
+                        endHandshake(from);
+                        continue;
                     }
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SocketException("interrupted while accepting");
+                pending.incrementAndGet();
+                byte[] nonce = serverNonce;
+                boolean[] ended = {false};
+                Runnable end = () -> {
+                    synchronized (ended) {
+                        if (!ended[0]) {
+                            ended[0] = true;
+                            pending.decrementAndGet();
+                            endHandshake(from);
+                        }
+                    }
+                };
+                PendingSocket socket = new PendingSocket(raw, r -> {
+                    try {
+                        return authenticate(r, nonce);
+                    } finally {
+                        end.run();
+                    }
+                }, s -> {
+                    end.run();
+                    open.remove(s);
+                });
+                open.add(socket);
+                return socket;
             }
         }
 
-        @Override
-        public void close() throws IOException {
-            super.close();
-            for (Socket s; (s = ready.poll()) != null; ) {
-                closeQuietly(s);
+        /**
+         * Refuses the connection if a limit says so, else sends the greeting.
+         *
+         * @return the server nonce, or null if the connection was refused or is gone (and closed)
+         */
+        private byte[] admitAndGreet(Socket socket) {
+            InetAddress from = socket.getInetAddress();
+            long wait = backoffLeft(from);
+            if (wait > 0) {
+                refuse(socket, "too many failed authentications from " + from.getHostAddress()
+                        + "; try again in " + ((wait + 999) / 1000) + " s");
+                return null;
+            }
+            if (openConnections() >= limits.maxConnections()) {
+                refuse(socket, "the server has its maximum of " + limits.maxConnections()
+                        + " connections open (--max-connections)");
+                return null;
+            }
+            try {
+                socket.setTcpNoDelay(true);
+                return Handshake.greet(socket, realm);
+            } catch (IOException e) {
+                log.debug("connection from {} failed before the handshake: {}", peer(socket), e.toString());
+                closeQuietly(socket);
+                return null;
             }
         }
+
+        /**
+         * Runs the handshake, in the connection's RMI thread, within the handshake timeout.
+         *
+         * @return the socket RMI is to use (the TLS one with TLS)
+         * @throws IOException if the connection is refused or fails; it is logged here
+         */
+        private Socket authenticate(Socket raw, byte[] greeted) throws IOException {
+            String peer = peer(raw);
+            Socket socket = raw;
+            try {
+                raw.setSoTimeout(handshakeTimeoutMs);
+                byte[] serverNonce = greeted;
+                if (tls != null) {
+                    raw.setTcpNoDelay(true);
+                    socket = startTls(raw, peer);
+                    serverNonce = admitAndGreet(socket);
+                    if (serverNonce == null) {
+                        throw new SocketException("refused");
+                    }
+                }
+                Handshake.server(socket, key, realm, serverNonce, peer);
+                authenticated(raw.getInetAddress());
+                accepted.incrementAndGet();
+                log.debug("authenticated connection from {}", peer);
+                return socket;
+            } catch (HandshakeException e) {
+                authFailures.incrementAndGet();
+                // Only a wrong key counts towards the back-off: scanners and health checks that open
+                // and close the port are not guessing keys.
+                long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? failed(raw.getInetAddress()) : 0;
+                log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
+                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
+                closeQuietly(socket);
+                throw e;
+            } catch (IOException e) {
+                log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
+                closeQuietly(socket);
+                throw e;
+            }
+        }
+
+        /**
+         * Starts TLS on an accepted socket, after a look at its first byte so that a plaintext rmiq
+         * client is told what is wrong instead of getting a TLS error it cannot explain.
+         *
+         * @throws IOException if the connection was refused (and closed)
+         */
+        private Socket startTls(Socket raw, String peer) throws IOException {
+            int first = raw.getInputStream().read();
+            if (first != Handshake.TLS_HANDSHAKE_RECORD) {
+                if (first >= 0) {
+                    authFailures.incrementAndGet();
+                    log.warn("rejected connection from {}: {}", peer, first == 'R'
+                            ? "a plaintext rmiq client, but this server requires TLS"
+                            : "not a TLS handshake (first byte " + String.format("%02x", first) + ")");
+                    Handshake.refuse(raw, Handshake.Refusal.TLS, "this rmiq server requires TLS: give the client "
+                            + "--tls-truststore FILE and its password");
+                }
+                throw new SocketException("not a TLS client");
+            }
+            SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw,
+                    new ByteArrayInputStream(new byte[] {(byte) first}), true);
+            ssl.setUseClientMode(false);
+            try {
+                ssl.startHandshake();
+            } catch (SSLException e) {
+                authFailures.incrementAndGet();
+                log.warn("rejected connection from {}: TLS handshake failed: {}", peer, e.getMessage());
+                closeQuietly(ssl);
+                throw e;
+            }
+            return ssl;
+        }
+
+        /** Refuses a connection with a reason the client can show; over TLS only once TLS is up. */
+        private void refuse(Socket socket, String why) {
+            refused.incrementAndGet();
+            log.warn("refused connection from {}: {}", peer(socket), why);
+            if (tls == null || socket instanceof SSLSocket) {
+                Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
+            }
+            closeQuietly(socket);
+        }
+    }
+
+    private boolean startHandshake(InetAddress from) {
+        boolean[] ok = {false};
+        peers.compute(from, (a, p) -> {
+            Peer q = p == null ? new Peer() : p;
+            if (q.handshaking < limits.maxUnauthenticatedPerPeer()) {
+                q.handshaking++;
+                ok[0] = true;
+            }
+            return q;
+        });
+        return ok[0];
+    }
+
+    private void endHandshake(InetAddress from) {
+        // Forget an address with nothing under way and nothing held against it, so the map stays small.
+        peers.computeIfPresent(from, (a, p) -> {
+            p.handshaking--;
+            return p.handshaking == 0 && p.failures == 0 ? null : p;
+        });
+    }
+
+    private long backoffLeft(InetAddress from) {
+        Peer p = peers.get(from);
+        if (p == null) {
+            return 0;
+        }
+        return Math.max(0, p.blockedUntil - System.currentTimeMillis());
+    }
+
+    /** Counts a wrong key from an address; returns how long that address must now wait. */
+    private long failed(InetAddress from) {
+        long[] wait = {0};
+        peers.compute(from, (a, p) -> {
+            Peer q = p == null ? new Peer() : p;
+            q.failures++;
+            wait[0] = limits.backoffMillis(q.failures);
+            q.blockedUntil = System.currentTimeMillis() + wait[0];
+            return q;
+        });
+        return wait[0];
+    }
+
+    private void authenticated(InetAddress from) {
+        peers.computeIfPresent(from, (a, p) -> {
+            p.failures = 0;
+            p.blockedUntil = 0;
+            return p;
+        });
     }
 
     private static String peer(Socket s) {

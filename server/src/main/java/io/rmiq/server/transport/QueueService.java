@@ -52,6 +52,10 @@ public final class QueueService implements RemoteQueue {
             if (items[i] == null) {
                 throw new PayloadRejectedException("item " + i + " is null");
             }
+            if (items[i].length > limits.maxBytes()) {
+                throw new PayloadRejectedException("queue '" + queue.name() + "' refused item " + i + ": "
+                        + items[i].length + " bytes, more than the server's --max-item-bytes of " + limits.maxBytes());
+            }
             try {
                 if (CompactCodec.isCompact(items[i])) {
                     CompactCodec.check(items[i], limits);

@@ -1,0 +1,148 @@
+package io.rmiq.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rmiq.api.AuthenticationException;
+import io.rmiq.api.DistributedQueue;
+import io.rmiq.server.QueueServer;
+import io.rmiq.transport.Tls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS around the authkey handshake: it works, and every mismatch is told in words, not hung on. */
+class TlsTest {
+
+    static final String KEY = "tls-test-key-0123456789abcdef";
+    static final Duration BOUND = Duration.ofSeconds(15);
+
+    @TempDir
+    static Path dir;
+    static TlsFiles files;
+    static TlsFiles stranger;
+
+    QueueServer server;
+
+    @BeforeAll
+    static void makeStores() throws Exception {
+        files = TlsFiles.make(dir, "main");
+        stranger = TlsFiles.make(dir, "stranger");
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    QueueServer start(SSLContext tls) throws IOException {
+        server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY).tls(tls)
+                .handshakeTimeout(Duration.ofSeconds(3)).queue("tasks").start();
+        return server;
+    }
+
+    static SSLContext serverTls() throws IOException {
+        return Tls.server(files.keystore(), Tls.password(files.passwordFile()));
+    }
+
+    QueueClient.Builder client(TlsFiles trust) throws IOException {
+        QueueClient.Builder b = QueueClient.builder("127.0.0.1", server.port()).authkey(KEY)
+                .handshakeTimeout(Duration.ofSeconds(3));
+        return trust == null ? b : b.tls(Tls.client(trust.truststore(), trust.password().toCharArray()));
+    }
+
+    @Test
+    void tlsClient_tlsServer_queuesWork() throws Exception {
+        start(serverTls());
+        try (QueueClient c = client(files).connect()) {
+            DistributedQueue<String> tasks = c.queue("tasks");
+            tasks.put("over tls");
+            assertEquals("over tls", tasks.poll(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void plaintextRmiqClient_tlsServer_isToldTlsIsRequired() throws Exception {
+        start(serverTls());
+        AuthenticationException e = assertTimeoutPreemptively(BOUND,
+                () -> assertThrows(AuthenticationException.class, () -> client(null).connect()));
+        assertTrue(e.getMessage().contains("requires TLS") && e.getMessage().contains("--tls-truststore"),
+                e.getMessage());
+    }
+
+    @Test
+    void tlsClient_plaintextServer_isToldServerDoesNotUseTls() throws Exception {
+        start(null);
+        AuthenticationException e = assertTimeoutPreemptively(BOUND,
+                () -> assertThrows(AuthenticationException.class, () -> client(files).connect()));
+        assertTrue(e.getMessage().contains("does not use TLS"), e.getMessage());
+    }
+
+    @Test
+    void untrustedServerCertificate_isRefusedByTheClient() throws Exception {
+        start(serverTls());
+        AuthenticationException e = assertTimeoutPreemptively(BOUND,
+                () -> assertThrows(AuthenticationException.class, () -> client(stranger).connect()));
+        assertTrue(e.getMessage().contains("does not trust"), e.getMessage());
+        try (QueueClient c = client(files).connect()) {
+            assertEquals(0, c.queue("tasks").size(), "the server keeps serving");
+        }
+    }
+
+    @Test
+    void wrongAuthkey_insideTls_isRejected() throws Exception {
+        start(serverTls());
+        AuthenticationException e = assertTimeoutPreemptively(BOUND, () -> assertThrows(AuthenticationException.class,
+                () -> client(files).authkey("not-the-key-but-long-enough").connect()));
+        assertTrue(e.getMessage().contains("rejected the authkey"), e.getMessage());
+    }
+
+    @Test
+    void tlsServer_sendsNoPlaintextRmiqBytes() throws Exception {
+        start(serverTls());
+        // A raw TLS-less peer that claims to be rmiq gets the refusal frame, not the greeting.
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write("RMQ1".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[32]);
+            InputStream in = s.getInputStream();
+            byte[] head = in.readNBytes(4);
+            assertEquals("RMQE", new String(head, StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void badKeystorePassword_isNamed() {
+        IOException e = assertThrows(IOException.class,
+                () -> Tls.server(files.keystore(), "wrong-password".toCharArray()));
+        assertTrue(e.getMessage().contains("wrong password") && e.getMessage().contains(files.keystore().toString()),
+                e.getMessage());
+        IOException t = assertThrows(IOException.class,
+                () -> Tls.server(files.truststore(), files.password().toCharArray()));
+        assertTrue(t.getMessage().contains("holds no private key"), t.getMessage());
+    }
+
+    @Test
+    void tlsServer_silentPeer_isCutOffAtHandshakeTimeout() throws Exception {
+        start(serverTls());
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            // Well past the 3 s handshake timeout: a server that hung on would make this read time out.
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "closed by the server");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.rmiq.server.transport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+
+/**
+ * An accepted connection whose handshake is still to run: RMI gets it from {@code accept()} at once
+ * and its connection thread runs the handshake on first use of either stream, so that no other
+ * thread has to hand the connection on. Until the handshake has succeeded, neither stream is given
+ * out, so no unauthenticated byte reaches RMI.
+ *
+ * <p>Every method RMI calls is passed to the connected socket (the TLS one, once TLS is up); the
+ * rest act on this unconnected base socket and fail as on any unconnected socket.
+ */
+final class PendingSocket extends Socket {
+
+    /** Runs the handshake on the raw socket and returns the socket to use from then on. */
+    @FunctionalInterface
+    interface Handshaker {
+        Socket authenticate(Socket raw) throws IOException;
+    }
+
+    /** Told once when the connection closes, authenticated or not. */
+    @FunctionalInterface
+    interface Closer {
+        void closed(PendingSocket s);
+    }
+
+    private final Socket raw;
+    private final Handshaker handshaker;
+    private final Closer closer;
+    private volatile Socket socket; // null until authenticated
+    private volatile IOException failure;
+    private volatile int soTimeout = -1; // what RMI asked for, applied once the handshake is done
+    private boolean closedOnce;
+
+    PendingSocket(Socket raw, Handshaker handshaker, Closer closer) {
+        this.raw = raw;
+        this.handshaker = handshaker;
+        this.closer = closer;
+    }
+
+    private Socket authenticated() throws IOException {
+        Socket s = socket;
+        if (s != null) {
+            return s;
+        }
+        synchronized (this) {
+            if (socket == null) {
+                if (failure != null) {
+                    throw failure;
+                }
+                try {
+                    Socket done = handshaker.authenticate(raw);
+                    if (soTimeout >= 0) {
+                        done.setSoTimeout(soTimeout);
+                    }
+                    socket = done;
+                } catch (IOException e) {
+                    failure = e;
+                    close();
+                    throw e;
+                }
+            }
+            return socket;
+        }
+    }
+
+    /** The socket in use now: the authenticated one, else the raw one. */
+    private Socket current() {
+        Socket s = socket;
+        return s != null ? s : raw;
+    }
+
+    boolean isAuthenticated() {
+        return socket != null;
+    }
+
+    @Override
+    public InputStream getInputStream() throws IOException {
+        return authenticated().getInputStream();
+    }
+
+    @Override
+    public OutputStream getOutputStream() throws IOException {
+        return authenticated().getOutputStream();
+    }
+
+    @Override
+    public void setSoTimeout(int timeout) throws SocketException {
+        if (socket == null) {
+            soTimeout = timeout; // the handshake keeps its own, shorter timeout
+        } else {
+            socket.setSoTimeout(timeout);
+        }
+    }
+
+    @Override
+    public int getSoTimeout() throws SocketException {
+        return current().getSoTimeout();
+    }
+
+    @Override
+    public void setTcpNoDelay(boolean on) throws SocketException {
+        raw.setTcpNoDelay(on);
+    }
+
+    @Override
+    public boolean getTcpNoDelay() throws SocketException {
+        return raw.getTcpNoDelay();
+    }
+
+    @Override
+    public void setKeepAlive(boolean on) throws SocketException {
+        raw.setKeepAlive(on);
+    }
+
+    @Override
+    public boolean getKeepAlive() throws SocketException {
+        return raw.getKeepAlive();
+    }
+
+    @Override
+    public void setSoLinger(boolean on, int linger) throws SocketException {
+        raw.setSoLinger(on, linger);
+    }
+
+    @Override
+    public int getSoLinger() throws SocketException {
+        return raw.getSoLinger();
+    }
+
+    @Override
+    public InetAddress getInetAddress() {
+        return raw.getInetAddress();
+    }
+
+    @Override
+    public InetAddress getLocalAddress() {
+        return raw.getLocalAddress();
+    }
+
+    @Override
+    public int getPort() {
+        return raw.getPort();
+    }
+
+    @Override
+    public int getLocalPort() {
+        return raw.getLocalPort();
+    }
+
+    @Override
+    public SocketAddress getRemoteSocketAddress() {
+        return raw.getRemoteSocketAddress();
+    }
+
+    @Override
+    public SocketAddress getLocalSocketAddress() {
+        return raw.getLocalSocketAddress();
+    }
+
+    @Override
+    public boolean isConnected() {
+        return raw.isConnected();
+    }
+
+    @Override
+    public boolean isBound() {
+        return raw.isBound();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return raw.isClosed();
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return current().isInputShutdown();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return current().isOutputShutdown();
+    }
+
+    @Override
+    public void shutdownInput() throws IOException {
+        authenticated().shutdownInput();
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        authenticated().shutdownOutput();
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closedOnce) {
+                return;
+            }
+            closedOnce = true;
+        }
+        try {
+            current().close();
+            raw.close();
+        } finally {
+            closer.closed(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PendingSocket[" + raw + (socket != null ? ", authenticated" : "") + "]";
+    }
+}
