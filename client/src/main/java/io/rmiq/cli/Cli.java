@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code java -jar client.jar COMMAND}: the command-line client and the master/worker demo. */
 @Command(name = "client.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // every command answers --help
         usageHelpAutoWidth = true,
         description = "Talks to an rmiq server: puts and gets items, shows queues, runs commands on workers, runs the master/worker demo.",
         subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Workers.class, Cli.Purge.class,
