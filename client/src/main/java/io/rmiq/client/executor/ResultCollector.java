@@ -97,10 +97,18 @@ public final class ResultCollector<R extends Envelope> implements AutoCloseable 
     @Override
     public void close() {
         closed = true;
+        synchronized (wake) {
+            wake.notifyAll();
+        }
         if (Thread.currentThread() != thread) {
-            thread.interrupt();
+            // Let a receive in flight finish and its batch be sorted: results cut off mid-call would
+            // stay leased to this client until its session ends, and come back with an attempt spent.
             try {
-                thread.join(5_000);
+                thread.join(2_000);
+                if (thread.isAlive()) {
+                    thread.interrupt();
+                    thread.join(3_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
