@@ -16,6 +16,7 @@ public final class Progress {
     private final long start = System.nanoTime();
     private long lastDraw;
     private int done;
+    private int drawnDone = -1;
     private boolean drawn;
 
     public Progress(PrintStream out, String label, int total, boolean terminal) {
@@ -52,7 +53,9 @@ public final class Progress {
 
     /** The last state, ending the line. */
     public synchronized void finish() {
-        draw(System.nanoTime());
+        if (!drawn || drawnDone != done) {
+            draw(System.nanoTime());
+        }
         if (terminal) {
             out.println();
         }
@@ -74,9 +77,10 @@ public final class Progress {
     }
 
     private void draw(long now) {
+        drawnDone = done;
+        drawn = true;
         if (terminal) {
             out.print("\r" + String.format("%-79s", line(now)));
-            drawn = true;
         } else {
             out.println(line(now));
         }

@@ -62,8 +62,8 @@ public final class TaskMaster {
                 out.println("no result for " + wait.toSeconds() + " s; giving up");
                 break;
             }
-            if (progress != null) {
-                progress.clear();
+            if (progress != null && !quiet) {
+                progress.clear(); // result lines follow
             }
             List<Object> others = new ArrayList<>();
             for (Object item : arrived) {

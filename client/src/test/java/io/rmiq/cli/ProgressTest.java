@@ -29,10 +29,12 @@ class ProgressTest {
         Progress p = new Progress(out, "jobs", 2, false);
         p.update(1);
         p.update(2);
+        p.finish();
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertTrue(lines[0].startsWith("jobs: 1/2 ") && lines[0].contains("ETA"), lines[0]);
         assertTrue(lines[lines.length - 1].startsWith("jobs: 2/2 ") && lines[lines.length - 1].endsWith(" done"),
                 lines[lines.length - 1]);
+        assertEquals(2, lines.length, "the last state once, not again at finish");
         assertTrue(!bytes.toString(StandardCharsets.UTF_8).contains("\r"));
     }
 
