@@ -17,6 +17,9 @@ public interface RemoteQueueManager extends Remote {
      */
     RemoteQueue queue(String name) throws RemoteException;
 
+    /** The server's named locks. */
+    RemoteLocks locks() throws RemoteException;
+
     /** The {@code host:port} the server writes into its stubs: where clients' calls go. */
     String advertisedAddress() throws RemoteException;
 

@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <pre>
  * item  = 0xB7 value
- * value = 'i' int32 | 'l' int64 | 'd' float64 | 'T' | 'F' | 's' length utf8 | 'b' length bytes
+ * value = 'i' int32 | 'l' int64 | 'd' float64 | 'T' | 'F' | 'N' (null, inside ArrayList and maps only)
+ *       | 's' length utf8 | 'b' length bytes
  *       | 'A' count value* (ArrayList)  | 'I' count value* (List.of)
  *       | 'H' count (value value)* (HashMap) | 'K' ... (LinkedHashMap) | 'M' ... (Map.of)
  * length, count = int32, never negative
@@ -45,6 +46,9 @@ public final class CompactCodec {
 
     /** The compact form of {@code value}, or null if it holds anything the compact form does not cover. */
     public static byte[] tryEncode(Object value) {
+        if (value == null) {
+            return null;
+        }
         Out out = new Out();
         out.write(MAGIC);
         return out.value(value, 0) ? out.toByteArray() : null;
@@ -91,8 +95,13 @@ public final class CompactCodec {
         }
 
         boolean value(Object v, int depth) {
-            if (depth > MAX_DEPTH || v == null) {
+            if (depth > MAX_DEPTH) {
                 return false;
+            }
+            if (v == null) {
+                // Python's None inside a list or dict; List.of and Map.of cannot hold it anyway.
+                write('N');
+                return true;
             }
             Class<?> c = v.getClass();
             if (c == Integer.class) {
@@ -245,6 +254,11 @@ public final class CompactCodec {
                     return Boolean.TRUE;
                 case 'F':
                     return Boolean.FALSE;
+                case 'N':
+                    if (depth == 0) {
+                        throw bad("null as a whole item");
+                    }
+                    return null;
                 case 's': {
                     int n = count(0);
                     need(n);
@@ -266,6 +280,9 @@ public final class CompactCodec {
                     for (int i = 0; i < n; i++) {
                         items[i] = value(depth + 1);
                     }
+                    if (t == 'I' && java.util.Arrays.asList(items).contains(null)) {
+                        throw bad("null in an immutable list");
+                    }
                     return t == 'A' ? new ArrayList<>(java.util.Arrays.asList(items)) : List.of(items);
                 }
                 case 'H':
@@ -278,6 +295,9 @@ public final class CompactCodec {
                         if (m.put(k, value(depth + 1)) != null && t == 'M') {
                             throw bad("duplicate key in an immutable map");
                         }
+                    }
+                    if (t == 'M' && (m.containsKey(null) || m.containsValue(null))) {
+                        throw bad("null in an immutable map");
                     }
                     return t == 'M' ? Map.copyOf(m) : m;
                 }
@@ -292,6 +312,12 @@ public final class CompactCodec {
                 case 'i' -> need(4);
                 case 'l', 'd' -> need(8);
                 case 'T', 'F' -> {
+                    return;
+                }
+                case 'N' -> {
+                    if (depth == 0) {
+                        throw bad("null as a whole item");
+                    }
                     return;
                 }
                 case 's', 'b' -> {

@@ -14,7 +14,8 @@ import java.io.OutputStream;
 
 /**
  * Turns queue items into the bytes a server stores and back, under an {@link AllowList}.
- * Plain values take the {@link CompactCodec} form; everything else is Java serialization. Thread-safe.
+ * Plain values take the {@link CompactCodec} form, items from Python that are not plain the
+ * {@link PickledCodec} form; everything else is Java serialization. Thread-safe.
  *
  * <p>Encoding checks each class as it is written, so a producer learns at once, without a round
  * trip, that a consumer would refuse its item. Decoding runs the JDK's own deserialization behind an
@@ -44,7 +45,7 @@ public final class PayloadCodec {
         if (item == null) {
             throw new PayloadRejectedException("null cannot be put on a queue");
         }
-        byte[] compact = CompactCodec.tryEncode(item);
+        byte[] compact = item instanceof io.rmiq.api.PickledValue pv ? PickledCodec.encode(pv) : CompactCodec.tryEncode(item);
         if (compact != null) {
             if (compact.length > limits.maxBytes()) {
                 throw new PayloadRejectedException("item of " + compact.length + " bytes exceeds the limit of "
@@ -76,6 +77,9 @@ public final class PayloadCodec {
     public Object decode(byte[] data) {
         if (CompactCodec.isCompact(data)) {
             return CompactCodec.decode(data, limits);
+        }
+        if (PickledCodec.isPickled(data)) {
+            return PickledCodec.decode(data, limits);
         }
         ClassFilter filter = ClassFilter.of(allow, limits);
         try (ObjectInputStream in = new LoaderAwareInputStream(new ByteArrayInputStream(data))) {

@@ -62,6 +62,31 @@ class CompactCodecTest {
     }
 
     @Test
+    void nullInsideListsAndMaps_roundTrips_butNotAsAWholeItem() {
+        List<Object> list = new ArrayList<>(java.util.Arrays.asList("a", null));
+        Map<Object, Object> map = new HashMap<>();
+        map.put(null, null);
+        assertEquals(list, roundTrip(list));
+        assertEquals(map, roundTrip(map));
+        assertNull(CompactCodec.tryEncode(null));
+        assertThrows(PayloadRejectedException.class, () -> CompactCodec.decode(new byte[] {CompactCodec.MAGIC, 'N'}, LIMITS));
+        assertThrows(PayloadRejectedException.class,
+                () -> CompactCodec.decode(new byte[] {CompactCodec.MAGIC, 'I', 0, 0, 0, 1, 'N'}, LIMITS));
+    }
+
+    @Test
+    void pickledValues_keepTheirBytes_andTheirView() {
+        PayloadCodec codec = new PayloadCodec(AllowList.defaults(), LIMITS);
+        io.rmiq.api.PickledValue p = new io.rmiq.api.PickledValue(new byte[] {(byte) 0x80, 2, ')', '.'}, List.of());
+        byte[] item = codec.encode(p);
+        assertEquals(PickledCodec.MAGIC, item[0]);
+        io.rmiq.api.PickledValue back = (io.rmiq.api.PickledValue) codec.decode(item);
+        assertArrayEquals(p.bytes(), back.bytes());
+        assertEquals(List.of(), back.view());
+        assertThrows(PayloadRejectedException.class, () -> PickledCodec.check(new byte[] {PickledCodec.MAGIC, 0, 0, 0, 9}, LIMITS));
+    }
+
+    @Test
     void compactForm_isSmall() {
         assertEquals(6, CompactCodec.tryEncode(123_456).length);
     }

@@ -84,11 +84,11 @@ class HandshakeTest {
         // A crooked server: accepts any proof, then answers with a made-up one.
         CompletableFuture<Throwable> server = serve(s -> {
             DataInputStream in = new DataInputStream(s.getInputStream());
-            in.readFully(new byte[Handshake.MAGIC.length + Handshake.NONCE]);
+            in.readFully(new byte[Handshake.MAGIC.length]);
             s.getOutputStream().write(Handshake.MAGIC);
             s.getOutputStream().write(REALM);
             s.getOutputStream().write(Handshake.random(Handshake.NONCE));
-            in.readFully(new byte[Handshake.MAC]);
+            in.readFully(new byte[Handshake.NONCE + Handshake.MAC]);
             s.getOutputStream().write(0);
             s.getOutputStream().write(Handshake.random(Handshake.MAC));
             s.getOutputStream().flush();

@@ -1,6 +1,7 @@
 package io.rmiq.cli;
 
 import io.rmiq.api.DeadLetter;
+import io.rmiq.api.DistributedLock;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.RmiqException;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Parameters;
         usageHelpAutoWidth = true,
         description = "Talks to an rmiq server: puts and gets items, shows queues, runs commands on workers, runs the master/worker demo.",
         subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Workers.class, Cli.Purge.class,
-            Cli.Dead.class, Cli.Requeue.class,
+            Cli.Dead.class, Cli.Requeue.class, Cli.Lock.class,
             Commands.Submit.class, Commands.Run.class, Commands.Results.class,
             Cli.Master.class, Cli.Worker.class, Bench.class,
             CommandLine.HelpCommand.class})
@@ -289,6 +291,64 @@ public final class Cli {
                     moved += n;
                 }
                 OUT.println("requeued " + moved + " dead letter" + (moved == 1 ? "" : "s") + " onto " + queue);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "lock", description = "Takes lock NAME and holds it until stopped: Ctrl-C or SIGTERM unlocks it; if this process dies, the server frees it within its session timeout. Prints the hold's fencing token; exits 1 if the lock is lost.")
+    static final class Lock implements Callable<Integer> {
+        @Mixin Connection connection;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--wait", paramLabel = "SECONDS", description = "Give up after this long and exit 1 (default: wait as long as it takes).")
+        Double wait;
+
+        @Override
+        public Integer call() throws Exception {
+            if (wait != null && !(wait >= 0)) {
+                throw new IllegalArgumentException("--wait must not be negative");
+            }
+            QueueClient client = connection.connect();
+            DistributedLock lock = client.lock(name);
+            AtomicBoolean holding = new AtomicBoolean();
+            Thread unlock = new Thread(() -> {
+                boolean held = holding.getAndSet(false);
+                lock.close();
+                client.close();
+                if (held) {
+                    OUT.println("unlocked " + name);
+                    OUT.flush();
+                }
+            }, "rmiq-unlock");
+            Runtime.getRuntime().addShutdownHook(unlock);
+            if (!lock.tryLock(Duration.ZERO)) {
+                OUT.println("waiting for lock " + name);
+                OUT.flush();
+                if (wait == null) {
+                    lock.lock();
+                } else if (!lock.tryLock(Duration.ofMillis(Math.round(wait * 1000)))) {
+                    System.err.println("client.jar: lock " + name + " is still held by another after " + wait + " s");
+                    return 1;
+                }
+            }
+            holding.set(true);
+            OUT.println("locked " + name + " token " + lock.fencingToken());
+            OUT.flush();
+            // Says so when the hold ends without us (a server restart, a session lost to a network
+            // outage), so that whoever relies on this process holding the lock knows. A stop, whose
+            // hook takes `holding` first, is not a loss.
+            while (holding.get()) {
+                Thread.sleep(2_000);
+                String lost;
+                try {
+                    lost = lock.isHeld() ? null : "the server no longer counts this process as its holder";
+                } catch (RuntimeException e) {
+                    lost = e.getMessage();
+                }
+                if (lost != null && holding.getAndSet(false)) {
+                    System.err.println("client.jar: lost lock " + name + ": " + lost);
+                    return 1;
+                }
             }
             return 0;
         }

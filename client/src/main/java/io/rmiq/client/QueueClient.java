@@ -1,6 +1,7 @@
 package io.rmiq.client;
 
 import io.rmiq.api.DeadLetter;
+import io.rmiq.api.DistributedLock;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
@@ -9,6 +10,7 @@ import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.api.SessionInfo;
 import io.rmiq.api.internal.Failures;
+import io.rmiq.api.internal.LockHandle;
 import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
@@ -66,6 +68,7 @@ public final class QueueClient implements AutoCloseable {
     private final Keyring.Entry entry;
     private final PayloadCodec codec;
     private final SessionKeeper session;
+    private final ReconnectingLocks locks = new ReconnectingLocks(this);
     private volatile RemoteQueueManager manager;
     private volatile boolean closed;
 
@@ -124,6 +127,18 @@ public final class QueueClient implements AutoCloseable {
     public <E> DistributedQueue<E> queue(String name) {
         call(() -> manager().queue(name)); // fails now, not at first use, if there is no such queue
         return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session);
+    }
+
+    /**
+     * A handle on the named lock. Its holds belong to this client's session: if this JVM dies or loses
+     * the server, the server frees them within its session timeout; {@link #close()} ends the session
+     * and so frees them at once. Take one handle per holder (usually per thread).
+     */
+    public DistributedLock lock(String name) {
+        if (closed) {
+            throw new IllegalStateException("this QueueClient for " + peer + " is closed");
+        }
+        return new LockHandle(name, locks, peer, RESULTS, session);
     }
 
     /**

@@ -120,6 +120,22 @@ class LimitsTest {
     }
 
     @Test
+    void wrongKeysOnTheRmiPort_backOffTheSameAddressOnThePythonPort() throws Exception {
+        start(QueueServer.builder().connectionLimits(new ConnectionLimits(100, 8, 2, 60_000)).pythonPort(0));
+        try (Socket before = new Socket("127.0.0.1", server.pythonPort())) {
+            before.setSoTimeout(5_000);
+            assertTrue(before.getInputStream().read() >= 0, "a python client is first sent a challenge");
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThrows(AuthenticationException.class, () -> connect("wrong-key-but-long-enough"));
+        }
+        try (Socket after = new Socket("127.0.0.1", server.pythonPort())) {
+            after.setSoTimeout(5_000);
+            assertEquals(-1, after.getInputStream().read(), "closed at once, no challenge");
+        }
+    }
+
+    @Test
     void itemOverMaxItemBytes_isRefusedByName_andOthersKeepWorking() throws Exception {
         start(QueueServer.builder().maxItemBytes(4096));
         try (QueueClient c = connect(KEY)) {

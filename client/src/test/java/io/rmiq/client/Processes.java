@@ -127,6 +127,14 @@ final class Processes implements AutoCloseable {
         return javaIn(null, workDir, env, jar, args);
     }
 
+    /** Any program, in {@code workDir}: for the Python clients. */
+    Proc command(Path workDir, List<String> cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+        Proc p = new Proc(pb.start());
+        started.add(p);
+        return p;
+    }
+
     /** {@code java -jar JAR ARGS}, inside network namespace {@code netns} when it is not null. */
     Proc javaIn(String netns, Path workDir, Map<String, String> env, Path jar, List<String> args) throws IOException {
         return start(netns, workDir, env, List.of("-jar", jar.toAbsolutePath().toString()), args);

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
             "Runs an rmiq queue server: an RMI registry and its queues on one authenticated TCP port.",
-            "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect.",
+            "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect",
+            "(and then 'rmiq python port PORT' with --python-port).",
             "The authkey comes from --authkey-file, else the RMIQ_AUTHKEY environment variable, else the",
             "file 'authkey' in the data directory, which is generated (owner-only) when missing."})
 public final class Main implements Callable<Integer> {
@@ -67,6 +68,12 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--http-bind", paramLabel = "ADDR", description = "Address the HTTP port listens on (default: ${DEFAULT-VALUE}, this machine only).")
     String httpBind = "127.0.0.1";
+
+    @Option(names = "--python-port", paramLabel = "PORT", description = "Also serve Python multiprocessing.managers clients (BaseManager.connect()) on this port, with the same authkey; get_NAME_queue is queue NAME (get_task_queue is 'tasks'); 0 picks a free one (default: off).")
+    Integer pythonPort;
+
+    @Option(names = "--python-bind", paramLabel = "ADDR", description = "Address the Python port listens on (default: the --bind address, else all interfaces).")
+    String pythonBind;
 
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "Run every connection inside TLS, with the key and certificate in this PKCS12 file; clients then need --tls-truststore (default: plaintext).")
     Path tlsKeystore;
@@ -137,6 +144,9 @@ public final class Main implements Callable<Integer> {
             if (httpPort != null) {
                 builder.httpPort(httpPort).httpBind(httpBind);
             }
+            if (pythonPort != null) {
+                builder.pythonPort(pythonPort).pythonBind(pythonBind);
+            }
             builder.port(port).bind(bind).advertiseHost(advertiseHost).dataDir(dataDir)
                     .fsync(fsyncPolicy(fsync)).sessionTimeout(seconds(sessionTimeoutSeconds, "--session-timeout"));
             QueueSpec defaults = new QueueSpec(seconds(leaseSeconds, "--lease").toMillis(), maxAttempts);
@@ -178,6 +188,9 @@ public final class Main implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "rmiq-shutdown"));
         System.out.println("rmiq listening on " + server.address());
+        if (server.pythonPort() >= 0) {
+            System.out.println("rmiq python port " + server.pythonPort());
+        }
         System.out.flush();
         while (!server.awaitTermination(java.time.Duration.ofDays(1))) {
             // runs until the shutdown hook closes the server

@@ -1,12 +1,15 @@
 package io.rmiq.server;
 
 import io.rmiq.api.DeadLetter;
+import io.rmiq.api.DistributedLock;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
+import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
+import io.rmiq.api.internal.LockHandle;
 import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
@@ -14,14 +17,17 @@ import io.rmiq.serial.PayloadCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
+import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
+import io.rmiq.server.python.PythonEndpoint;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
 import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.transport.LockService;
 import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.server.transport.ManagerService;
 import io.rmiq.server.transport.QueueService;
@@ -93,6 +99,8 @@ public final class QueueServer implements AutoCloseable {
     private final long localSession;
     private final Journal journal;
     private final MemoryBudget memory;
+    private final Locks locks;
+    private final LockService lockService;
     private final ScheduledExecutorService reaper;
     private final LongSupplier clock = System::currentTimeMillis;
     private final String advertisedHost;
@@ -100,6 +108,7 @@ public final class QueueServer implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Metrics metrics;
     private final StatusHttp http;
+    private final PythonEndpoint python;
     private volatile ManagerService managerService;
     private boolean registryReadOnly;
     private volatile boolean closing;
@@ -155,6 +164,16 @@ public final class QueueServer implements AutoCloseable {
             restore(recovery);
             recovery.journal().compactor(this::copyForward);
         }
+        try {
+            this.locks = new Locks(b.dataDir == null ? null : b.dataDir.resolve("fencing-tokens"), sessions::isLive);
+        } catch (IOException e) {
+            journal.close();
+            if (http != null) {
+                http.close();
+            }
+            throw e;
+        }
+        this.lockService = new LockService(locks);
 
         byte[] realm = Handshake.random(Handshake.REALM);
         this.socketFactory = new AuthServerSocketFactory(bind, b.authkey, realm, (int) b.handshakeTimeout.toMillis(),
@@ -187,8 +206,11 @@ public final class QueueServer implements AutoCloseable {
                 services.put(queue.name(), service);
                 stubs.put(queue.name(), stub);
             }
+            RemoteLocks lockStub = (RemoteLocks) UnicastRemoteObject.exportObject(
+                    lockService, port, clientFactory, socketFactory, callFilter);
+            exported.add(lockService);
             ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
-                    this::requeueDead);
+                    this::requeueDead, lockStub);
             managerService = manager;
             manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
@@ -208,6 +230,29 @@ public final class QueueServer implements AutoCloseable {
             throw e;
         }
         this.registry = reg;
+        PythonEndpoint py = null;
+        if (b.pythonPort >= 0) {
+            String pyBind = b.pythonBind != null ? b.pythonBind : b.bind;
+            try {
+                py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
+                        : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
+                        Collections.unmodifiableMap(queues), b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
+                        itemLimits, socketFactory.peers());
+                if (b.tls != null) {
+                    log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
+                            + "TLS; use it on a trusted network or through a tunnel");
+                }
+            } catch (IOException | RuntimeException e) {
+                unexportAll(reg);
+                socketFactory.shutdown();
+                journal.close();
+                if (http != null) {
+                    http.close();
+                }
+                throw new IOException("cannot listen for Python clients on port " + b.pythonPort + ": " + e.getMessage(), e);
+            }
+        }
+        this.python = py;
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rmiq-reaper");
             t.setDaemon(true);
@@ -274,7 +319,9 @@ public final class QueueServer implements AutoCloseable {
             for (LocalQueue q : queues.values()) {
                 reapQuietly(() -> q.releaseSession(s.id()));
             }
+            reapQuietly(() -> locks.releaseSession(s.id()));
         }
+        reapQuietly(locks::expire);
         for (LocalQueue q : queues.values()) {
             reapQuietly(() -> q.expireLeases(now));
         }
@@ -313,7 +360,7 @@ public final class QueueServer implements AutoCloseable {
             r.run();
         } catch (IOException | RuntimeException e) {
             if (!closing) {
-                log.error("returning leased tasks failed: {}", e.toString());
+                log.error("returning leased tasks or freeing locks failed: {}", e.toString());
             }
         }
     }
@@ -387,6 +434,14 @@ public final class QueueServer implements AutoCloseable {
         return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession);
     }
 
+    /**
+     * A handle on a named lock that calls the server directly, without RMI. Its holds belong to the
+     * server's own session, which never ends: they last until unlocked, or until their lease runs out.
+     */
+    public DistributedLock lock(String name) {
+        return new LockHandle(name, lockService, "in-process server", null, () -> localSession);
+    }
+
     /** One snapshot per queue, dead-letter queues included, sorted by name. */
     public List<QueueStats> stats() {
         List<QueueStats> out = new ArrayList<>();
@@ -402,6 +457,11 @@ public final class QueueServer implements AutoCloseable {
     /** The most heap the queues may hold. */
     public long memoryLimit() {
         return memory.limit();
+    }
+
+    /** The port Python clients connect to, or -1 when the Python endpoint is off. */
+    public int pythonPort() {
+        return python == null ? -1 : python.port();
     }
 
     /** The HTTP status port, or -1 when HTTP is off. */
@@ -428,12 +488,18 @@ public final class QueueServer implements AutoCloseable {
 
         @Override
         public long authFailures() {
-            return socketFactory == null ? 0 : socketFactory.authFailures();
+            return (socketFactory == null ? 0 : socketFactory.authFailures()) + (python == null ? 0 : python.authFailures());
         }
 
         @Override
         public int sessions() {
             return sessions.remote();
+        }
+
+        @Override
+        public int locksHeld() {
+            Locks l = locks; // null while the journal is read: the HTTP port is already up then
+            return l == null ? 0 : l.held();
         }
 
         @Override
@@ -447,9 +513,9 @@ public final class QueueServer implements AutoCloseable {
         }
     }
 
-    /** Connections refused since start for a wrong key or a foreign protocol. */
+    /** Connections refused since start for a wrong key or a foreign protocol, Python's included. */
     public long authFailures() {
-        return socketFactory.authFailures();
+        return socketFactory.authFailures() + (python == null ? 0 : python.authFailures());
     }
 
     /** Listening sockets opened since start: one, since registry, queues and DGC share the port. */
@@ -473,6 +539,9 @@ public final class QueueServer implements AutoCloseable {
         if (http != null) {
             http.ready(false);
         }
+        if (python != null) {
+            python.close();
+        }
         reaper.shutdown(); // not shutdownNow: an interrupt must not land in a journal write
         try {
             reaper.awaitTermination(5, TimeUnit.SECONDS);
@@ -480,6 +549,7 @@ public final class QueueServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queues.values().forEach(LocalQueue::close);
+        locks.close();
         drain();
         unexportAll(registry);
         socketFactory.shutdown();
@@ -565,6 +635,8 @@ public final class QueueServer implements AutoCloseable {
         private long maxMemory = Runtime.getRuntime().maxMemory() / 2;
         private int httpPort = -1;
         private String httpBind = "127.0.0.1";
+        private int pythonPort = -1;
+        private String pythonBind;
         private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
         private final List<String> allow = new ArrayList<>();
         private SSLContext tls;
@@ -608,12 +680,16 @@ public final class QueueServer implements AutoCloseable {
             return this;
         }
 
+        private static int checkPort(int port, String what) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(what + " must be 0..65535, got " + port);
+            }
+            return port;
+        }
+
         /** The TCP port for everything; 0 picks a free one. Default 1099. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0..65535, got " + port);
-            }
-            this.port = port;
+            this.port = checkPort(port, "port");
             return this;
         }
 
@@ -697,16 +773,28 @@ public final class QueueServer implements AutoCloseable {
 
         /** Serves the status page, /metrics and /health on this port (0 picks one). Default: off. */
         public Builder httpPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("HTTP port must be 0..65535, got " + port);
-            }
-            this.httpPort = port;
+            this.httpPort = checkPort(port, "HTTP port");
             return this;
         }
 
         /** The address the HTTP port listens on. Default: 127.0.0.1, this machine only. */
         public Builder httpBind(String address) {
             this.httpBind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * Serves Python's multiprocessing.managers clients on this port (0 picks one), with the same
+         * authkey. Default: off. See {@link PythonEndpoint}.
+         */
+        public Builder pythonPort(int port) {
+            this.pythonPort = checkPort(port, "Python port");
+            return this;
+        }
+
+        /** The address the Python port listens on. Default: the {@link #bind} address. */
+        public Builder pythonBind(String address) {
+            this.pythonBind = address;
             return this;
         }
 

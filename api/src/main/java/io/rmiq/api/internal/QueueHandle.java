@@ -9,15 +9,12 @@ import io.rmiq.api.RmiqException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
-import io.rmiq.serial.RmiqFilterFactory;
-import java.rmi.RemoteException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
  * The one implementation of {@link DistributedQueue}, over a {@link RemoteQueue} that is either an RMI
@@ -34,13 +31,12 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     /** Items per call when putting many: large enough to amortize the round trip. */
     static final int BATCH = 1_000;
     /** A deadline that never passes; nanoTime values are compared by difference, so it needs a flag. */
-    private static final long FOREVER = Long.MIN_VALUE;
 
     private final String name;
     private final RemoteQueue remote;
     private final PayloadCodec codec;
     private final String peer;
-    private final ClassFilter resultFilter;
+    private final RemoteCalls calls;
     private final SessionSource session;
 
     /**
@@ -53,7 +49,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         this.remote = remote;
         this.codec = codec;
         this.peer = peer;
-        this.resultFilter = resultFilter;
+        this.calls = new RemoteCalls(peer, resultFilter);
         this.session = session;
     }
 
@@ -64,12 +60,12 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
     @Override
     public void put(E item) throws InterruptedException {
-        offerUntil(new byte[][] {codec.encode(item)}, FOREVER);
+        offerUntil(new byte[][] {codec.encode(item)}, RemoteCalls.FOREVER);
     }
 
     @Override
     public boolean offer(E item, Duration timeout) throws InterruptedException {
-        return offerUntil(new byte[][] {codec.encode(item)}, deadline(timeout)) == 1;
+        return offerUntil(new byte[][] {codec.encode(item)}, RemoteCalls.deadline(timeout)) == 1;
     }
 
     @Override
@@ -80,18 +76,18 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         }
         for (int from = 0; from < encoded.size(); from += BATCH) {
             byte[][] batch = encoded.subList(from, Math.min(encoded.size(), from + BATCH)).toArray(new byte[0][]);
-            offerUntil(batch, FOREVER);
+            offerUntil(batch, RemoteCalls.FOREVER);
         }
     }
 
     @Override
     public E get() throws InterruptedException {
-        return first(pollUntil(1, FOREVER));
+        return first(pollUntil(1, RemoteCalls.FOREVER));
     }
 
     @Override
     public E poll(Duration timeout) throws InterruptedException {
-        return first(pollUntil(1, deadline(timeout)));
+        return first(pollUntil(1, RemoteCalls.deadline(timeout)));
     }
 
     @Override
@@ -99,7 +95,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
-        byte[][] got = pollUntil(max, deadline(timeout));
+        byte[][] got = pollUntil(max, RemoteCalls.deadline(timeout));
         List<E> out = new ArrayList<>(got.length);
         for (byte[] b : got) {
             out.add(decode(b));
@@ -112,14 +108,14 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
-        long deadline = deadline(timeout);
+        long deadline = RemoteCalls.deadline(timeout);
         while (true) {
-            checkInterrupt();
-            long wait = slice(deadline);
-            long sid = uninterruptibly(session::id);
+            RemoteCalls.checkInterrupt();
+            long wait = RemoteCalls.slice(deadline);
+            long sid = calls.uninterruptibly(session::id);
             LeasedItem[] got;
             try {
-                got = call(() -> remote.receive(max, wait, sid));
+                got = calls.call(() -> remote.receive(max, wait, sid));
             } catch (SessionExpiredException e) {
                 session.expired(sid);
                 continue;
@@ -132,7 +128,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
                 } catch (PayloadRejectedException e) {
                     // Not ours to handle: back to the queue, where its attempts run out into NAME.dead.
                     try {
-                        call(() -> {
+                        calls.call(() -> {
                             remote.nack(item.id(), item.attempt(), "consumer could not deserialize it: " + e.getMessage(),
                                     0, sid);
                             return null;
@@ -144,7 +140,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
                 }
                 out.add(new LeasedDelivery(item, payload));
             }
-            if (!out.isEmpty() || expired(deadline)) {
+            if (!out.isEmpty() || RemoteCalls.expired(deadline)) {
                 return out;
             }
         }
@@ -157,7 +153,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         }
         long[] ids = ids(deliveries);
         int[] attempts = attempts(deliveries);
-        boolean[] held = uninterruptibly(() -> remote.ack(ids, attempts, session.id()));
+        boolean[] held = calls.uninterruptibly(() -> remote.ack(ids, attempts, session.id()));
         int n = 0;
         for (boolean h : held) {
             n += h ? 1 : 0;
@@ -170,7 +166,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         if (deliveries.isEmpty()) {
             return 0;
         }
-        long[] deadlines = uninterruptibly(() -> remote.extend(ids(deliveries), attempts(deliveries), session.id()));
+        long[] deadlines = calls.uninterruptibly(() -> remote.extend(ids(deliveries), attempts(deliveries), session.id()));
         int n = 0;
         int i = 0;
         for (Delivery<E> d : deliveries) {
@@ -206,7 +202,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
         List<E> out = new ArrayList<>();
-        for (byte[] b : uninterruptibly(() -> remote.peek(max))) {
+        for (byte[] b : calls.uninterruptibly(() -> remote.peek(max))) {
             out.add(decode(b));
         }
         return out;
@@ -214,18 +210,18 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
     @Override
     public int size() {
-        return uninterruptibly(remote::size);
+        return calls.uninterruptibly(remote::size);
     }
 
     /** Offers the items until all are in or the deadline passes; returns how many went in. */
     private int offerUntil(byte[][] items, long deadline) throws InterruptedException {
         int done = 0;
         while (true) {
-            checkInterrupt();
+            RemoteCalls.checkInterrupt();
             byte[][] rest = done == 0 ? items : Arrays.copyOfRange(items, done, items.length);
-            long wait = slice(deadline);
-            done += call(() -> remote.offer(rest, wait));
-            if (done == items.length || expired(deadline)) {
+            long wait = RemoteCalls.slice(deadline);
+            done += calls.call(() -> remote.offer(rest, wait));
+            if (done == items.length || RemoteCalls.expired(deadline)) {
                 return done;
             }
         }
@@ -233,10 +229,10 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
     private byte[][] pollUntil(int max, long deadline) throws InterruptedException {
         while (true) {
-            checkInterrupt();
-            long wait = slice(deadline);
-            byte[][] got = call(() -> remote.poll(max, wait));
-            if (got.length > 0 || expired(deadline)) {
+            RemoteCalls.checkInterrupt();
+            long wait = RemoteCalls.slice(deadline);
+            byte[][] got = calls.call(() -> remote.poll(max, wait));
+            if (got.length > 0 || RemoteCalls.expired(deadline)) {
                 return got;
             }
         }
@@ -249,45 +245,6 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     @SuppressWarnings("unchecked")
     private E decode(byte[] b) {
         return (E) codec.decode(b);
-    }
-
-    private static long deadline(Duration timeout) {
-        long nanos = timeout.isNegative() ? 0 : Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
-        long deadline = System.nanoTime() + nanos;
-        return deadline == FOREVER ? deadline + 1 : deadline;
-    }
-
-    private static boolean expired(long deadline) {
-        return deadline != FOREVER && System.nanoTime() - deadline >= 0;
-    }
-
-    private static long slice(long deadline) {
-        if (deadline == FOREVER) {
-            return SLICE_MILLIS;
-        }
-        long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-        return Math.min(left, SLICE_MILLIS);
-    }
-
-    private static void checkInterrupt() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-    }
-
-    /** A short call that does not wait on the server: an interrupt is left for the caller to see. */
-    private <T> T uninterruptibly(Callable<T> c) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            return call(c);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw Failures.translate(e, peer);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private final class LeasedDelivery implements Delivery<E> {
@@ -323,7 +280,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
         @Override
         public boolean ack() {
-            return uninterruptibly(() -> remote.ack(new long[] {item.id()}, new int[] {item.attempt()}, session.id()))[0];
+            return calls.uninterruptibly(() -> remote.ack(new long[] {item.id()}, new int[] {item.attempt()}, session.id()))[0];
         }
 
         @Override
@@ -334,7 +291,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         @Override
         public void nack(String reason, Duration delay) {
             long delayMillis = Math.max(0, delay.toMillis());
-            uninterruptibly(() -> {
+            calls.uninterruptibly(() -> {
                 remote.nack(item.id(), item.attempt(), reason == null ? "nacked" : reason, delayMillis, session.id());
                 return null;
             });
@@ -342,7 +299,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
         @Override
         public boolean extend() {
-            return renewed(uninterruptibly(
+            return renewed(calls.uninterruptibly(
                     () -> remote.extend(new long[] {item.id()}, new int[] {item.attempt()}, session.id()))[0]);
         }
 
@@ -357,25 +314,6 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         @Override
         public String toString() {
             return "Delivery[" + name + "#" + item.id() + ", attempt " + item.attempt() + "]";
-        }
-    }
-
-    private <T> T call(Callable<T> c) throws InterruptedException {
-        try {
-            return resultFilter == null ? c.call() : RmiqFilterFactory.during(resultFilter, c);
-        } catch (RemoteException | RuntimeException e) {
-            if (Thread.interrupted()) {
-                // In process, the queue engine saw this thread's own interrupt.
-                throw new InterruptedException();
-            }
-            if (e instanceof RuntimeException r && !(r instanceof RmiqException)) {
-                throw r; // misuse (a closed client, a bad argument): not an outage to retry
-            }
-            throw Failures.translate(e, peer, resultFilter);
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

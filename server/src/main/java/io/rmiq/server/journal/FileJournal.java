@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -586,19 +587,30 @@ public final class FileJournal implements Journal {
         return dir.resolve(String.format("segment-%010d.log", seg));
     }
 
+    /** Queue names as journal bytes: a batch names one queue thousands of times, and there are few queues. */
+    private static final Map<String, byte[]> NAME_BYTES = new ConcurrentHashMap<>();
+
+    private static byte[] nameBytes(String queue) {
+        byte[] b = NAME_BYTES.get(queue);
+        if (b == null) {
+            b = queue.getBytes(StandardCharsets.UTF_8);
+            if (NAME_BYTES.size() < 10_000) {
+                NAME_BYTES.put(queue, b);
+            }
+        }
+        return b;
+    }
+
     private static ByteBuffer encode(List<JournalRecord> records) {
         int size = 0;
-        List<byte[]> names = new ArrayList<>(records.size());
         for (JournalRecord r : records) {
-            byte[] name = r.queue().getBytes(StandardCharsets.UTF_8);
-            names.add(name);
-            size += 8 + bodySize(r, name);
+            size += 8 + bodySize(r, nameBytes(r.queue()));
         }
         ByteBuffer buf = ByteBuffer.allocate(size);
         CRC32C crc = new CRC32C();
         for (int i = 0; i < records.size(); i++) {
             JournalRecord r = records.get(i);
-            byte[] name = names.get(i);
+            byte[] name = nameBytes(r.queue());
             int length = bodySize(r, name);
             int start = buf.position();
             buf.putInt(length).putInt(0);

@@ -33,6 +33,8 @@ public final class Metrics {
 
         int sessions();
 
+        int locksHeld();
+
         long memoryUsed();
 
         long memoryLimit();
@@ -222,6 +224,11 @@ public final class Metrics {
         @Override
         public int getSessions() {
             return source.sessions();
+        }
+
+        @Override
+        public int getLocksHeld() {
+            return source.locksHeld();
         }
 
         @Override

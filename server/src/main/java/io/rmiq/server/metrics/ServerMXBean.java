@@ -12,6 +12,8 @@ public interface ServerMXBean {
 
     int getSessions();
 
+    int getLocksHeld();
+
     long getMemoryUsedBytes();
 
     long getMemoryLimitBytes();

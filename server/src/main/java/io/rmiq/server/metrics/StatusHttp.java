@@ -120,6 +120,7 @@ public final class StatusHttp implements AutoCloseable {
             }
         }
         server(s, "rmiq_sessions", "gauge", "Client sessions (workers and other clients).", src.sessions());
+        server(s, "rmiq_locks_held", "gauge", "Named locks held now.", src.locksHeld());
         server(s, "rmiq_connections_accepted_total", "counter", "Connections that passed the authkey handshake.",
                 src.connectionsAccepted());
         server(s, "rmiq_auth_failures_total", "counter", "Connections refused for a wrong key or a foreign protocol.",

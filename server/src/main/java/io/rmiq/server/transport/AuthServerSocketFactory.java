@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,16 +48,8 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
     private final Set<PendingSocket> open = ConcurrentHashMap.newKeySet();
-    private final Map<InetAddress, Peer> peers = new ConcurrentHashMap<>();
+    private final PeerGuard peers;
     private volatile int localPort = -1;
-
-    /** What the server remembers about one address: handshakes under way and wrong keys in a row. */
-    private static final class Peer {
-        // Changed only inside the map's compute calls; read outside them, hence volatile.
-        volatile int handshaking;
-        volatile int failures;
-        volatile long blockedUntil;
-    }
 
     /** A plaintext factory with the default limits. */
     public AuthServerSocketFactory(InetAddress bind, byte[] key, byte[] realm, int handshakeTimeoutMs) {
@@ -78,6 +69,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         this.handshakeTimeoutMs = handshakeTimeoutMs;
         this.tls = tls;
         this.limits = limits;
+        this.peers = new PeerGuard(limits);
     }
 
     @Override
@@ -112,6 +104,11 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     public int openConnections() {
         open.removeIf(Socket::isClosed);
         return (int) open.stream().filter(PendingSocket::isAuthenticated).count();
+    }
+
+    /** The per-address bookkeeping, for the server's other ports to share. */
+    public PeerGuard peers() {
+        return peers;
     }
 
     /** Connections accepted whose handshake has not finished yet. */
@@ -153,7 +150,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
                     continue;
                 }
-                if (!startHandshake(from)) {
+                if (!peers.startHandshake(from)) {
                     refuse(raw, "more than " + limits.maxUnauthenticatedPerPeer() + " connections from "
                             + from.getHostAddress() + " are still in the handshake");
                     continue;
@@ -163,7 +160,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     // Greet from here: over TLS the greeting has to wait for the TLS handshake.
                     serverNonce = admitAndGreet(raw);
                     if (serverNonce == null) {
-                        endHandshake(from);
+                        peers.endHandshake(from);
                         continue;
                     }
                 }
@@ -175,7 +172,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                         if (!ended[0]) {
                             ended[0] = true;
                             pending.decrementAndGet();
-                            endHandshake(from);
+                            peers.endHandshake(from);
                         }
                     }
                 };
@@ -201,7 +198,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
          */
         private byte[] admitAndGreet(Socket socket) {
             InetAddress from = socket.getInetAddress();
-            long wait = backoffLeft(from);
+            long wait = peers.backoffLeft(from);
             if (wait > 0) {
                 refuse(socket, "too many failed authentications from " + from.getHostAddress()
                         + "; try again in " + ((wait + 999) / 1000) + " s");
@@ -243,7 +240,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     }
                 }
                 Handshake.server(socket, key, realm, serverNonce, peer);
-                authenticated(raw.getInetAddress());
+                peers.authenticated(raw.getInetAddress());
                 accepted.incrementAndGet();
                 log.debug("authenticated connection from {}", peer);
                 return socket;
@@ -251,7 +248,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 authFailures.incrementAndGet();
                 // Only a wrong key counts towards the back-off: scanners and health checks that open
                 // and close the port are not guessing keys.
-                long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? failed(raw.getInetAddress()) : 0;
+                long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? peers.failed(raw.getInetAddress()) : 0;
                 log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
                         wait > 0 ? "; refusing that address for " + wait + " ms" : "");
                 closeQuietly(socket);
@@ -279,6 +276,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                             : "not a TLS handshake (first byte " + String.format("%02x", first) + ")");
                     Handshake.refuse(raw, Handshake.Refusal.TLS, "this rmiq server requires TLS: give the client "
                             + "--tls-truststore FILE and its password");
+                    drain(raw);
                 }
                 throw new SocketException("not a TLS client");
             }
@@ -302,59 +300,25 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
             log.warn("refused connection from {}: {}", peer(socket), why);
             if (tls == null || socket instanceof SSLSocket) {
                 Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
+                drain(socket);
             }
             closeQuietly(socket);
         }
     }
 
-    private boolean startHandshake(InetAddress from) {
-        boolean[] ok = {false};
-        peers.compute(from, (a, p) -> {
-            Peer q = p == null ? new Peer() : p;
-            if (q.handshaking < limits.maxUnauthenticatedPerPeer()) {
-                q.handshaking++;
-                ok[0] = true;
+    /**
+     * Reads what the peer has already sent, without waiting: closing a socket with unread input
+     * makes the kernel reset the connection, and the reset can overtake the refusal just written.
+     */
+    private static void drain(Socket s) {
+        try {
+            java.io.InputStream in = s.getInputStream();
+            for (int n; (n = in.available()) > 0; ) {
+                in.skipNBytes(Math.min(n, 64 * 1024));
             }
-            return q;
-        });
-        return ok[0];
-    }
-
-    private void endHandshake(InetAddress from) {
-        // Forget an address with nothing under way and nothing held against it, so the map stays small.
-        peers.computeIfPresent(from, (a, p) -> {
-            p.handshaking--;
-            return p.handshaking == 0 && p.failures == 0 ? null : p;
-        });
-    }
-
-    private long backoffLeft(InetAddress from) {
-        Peer p = peers.get(from);
-        if (p == null) {
-            return 0;
+        } catch (IOException ignored) {
+            // gone already: nothing to protect
         }
-        return Math.max(0, p.blockedUntil - System.currentTimeMillis());
-    }
-
-    /** Counts a wrong key from an address; returns how long that address must now wait. */
-    private long failed(InetAddress from) {
-        long[] wait = {0};
-        peers.compute(from, (a, p) -> {
-            Peer q = p == null ? new Peer() : p;
-            q.failures++;
-            wait[0] = limits.backoffMillis(q.failures);
-            q.blockedUntil = System.currentTimeMillis() + wait[0];
-            return q;
-        });
-        return wait[0];
-    }
-
-    private void authenticated(InetAddress from) {
-        peers.computeIfPresent(from, (a, p) -> {
-            p.failures = 0;
-            p.blockedUntil = 0;
-            return p;
-        });
     }
 
     private static String peer(Socket s) {

@@ -2,6 +2,7 @@ package io.rmiq.server.transport;
 
 import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.QueueStats;
+import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.api.SessionInfo;
@@ -29,19 +30,22 @@ public final class ManagerService implements RemoteQueueManager {
     private final Sessions sessions;
     private final LongSupplier clock;
     private final Requeuer requeuer;
+    private final RemoteLocks locks;
     private volatile String advertisedAddress = "";
 
     /**
      * @param queues the queues, sorted by name, dead-letter queues included
      * @param stubs  their exported stubs, by name
+     * @param locks  the exported lock service
      */
     public ManagerService(Map<String, LocalQueue> queues, Map<String, RemoteQueue> stubs, Sessions sessions,
-            LongSupplier clock, Requeuer requeuer) {
+            LongSupplier clock, Requeuer requeuer, RemoteLocks locks) {
         this.queues = queues;
         this.stubs = stubs;
         this.sessions = sessions;
         this.clock = clock;
         this.requeuer = requeuer;
+        this.locks = locks;
     }
 
     @Override
@@ -51,6 +55,11 @@ public final class ManagerService implements RemoteQueueManager {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
         return stub;
+    }
+
+    @Override
+    public RemoteLocks locks() {
+        return locks;
     }
 
     /** Set once the port is known. */

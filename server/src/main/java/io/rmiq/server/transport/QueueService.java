@@ -8,6 +8,7 @@ import io.rmiq.api.ServerShutdownException;
 import io.rmiq.api.SessionExpiredException;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.CompactCodec;
+import io.rmiq.serial.PickledCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.serial.StreamScanner;
 import io.rmiq.server.queue.LocalQueue;
@@ -59,6 +60,8 @@ public final class QueueService implements RemoteQueue {
             try {
                 if (CompactCodec.isCompact(items[i])) {
                     CompactCodec.check(items[i], limits);
+                } else if (PickledCodec.isPickled(items[i])) {
+                    PickledCodec.check(items[i], limits);
                 } else {
                     StreamScanner.check(items[i], allow, limits);
                 }

@@ -105,6 +105,17 @@ class StatusHttpTest {
     }
 
     @Test
+    void locksHeld_inMetricsAndJmx() throws Exception {
+        ObjectName srv = new ObjectName("io.rmiq:type=Server,port=" + server.port());
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        assertTrue(get("/metrics").body().contains("rmiq_locks_held 0\n"));
+        server.lock("x").lock();
+        server.lock("y").lock();
+        assertTrue(get("/metrics").body().contains("rmiq_locks_held 2\n"), get("/metrics").body());
+        assertEquals(2, mbeans.getAttribute(srv, "LocksHeld"));
+    }
+
+    @Test
     void mbeans_showEachQueueAndTheServer() throws Exception {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
         ObjectName tasks = new ObjectName("io.rmiq:type=Queue,port=" + server.port() + ",name=\"tasks\"");

@@ -1,0 +1,486 @@
+package io.rmiq.server.python;
+
+import io.rmiq.api.LeasedItem;
+import io.rmiq.api.PayloadRejectedException;
+import io.rmiq.api.ServerShutdownException;
+import io.rmiq.serial.SerialLimits;
+import io.rmiq.server.python.RequestReader.Request;
+import io.rmiq.server.python.RequestReader.Span;
+import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.transport.PeerGuard;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves Python's {@code multiprocessing.managers} clients: a {@code BaseManager} subclass with
+ * {@code register('get_task_queue')} that {@code connect()}s here works unchanged, each typeid
+ * {@code get_NAME_queue} standing for the queue NAME (or NAMEs: {@code get_task_queue} is
+ * {@code tasks}). The wire protocol is described in PYTHON-WIRE.md.
+ *
+ * <p>One thread per connection, as in CPython: a proxy's connection stays open and may block in a
+ * get while other short connections come and go.
+ */
+public final class PythonEndpoint implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PythonEndpoint.class);
+    /** Exactly CPython's list for a Queue: a proxy gets these methods and no others. */
+    private static final Object[] EXPOSED = {"empty", "full", "get", "get_nowait", "join", "put", "put_nowait",
+            "qsize", "task_done"};
+    /** A blocking call without a timeout waits in slices of this, so that close() is noticed. */
+    private static final long SLICE_MILLIS = 1_000;
+    /** Room for the request around the largest item. */
+    private static final long REQUEST_OVERHEAD = 64 * 1024;
+
+    private final Map<String, LocalQueue> queues;
+    private final byte[] authkey;
+    private final long session;
+    private final int handshakeMillis;
+    private final SerialLimits limits;
+    /** The largest request: the largest item plus room for the call around it. */
+    private final long maxFrame;
+    /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
+    private final int maxConnections;
+    /** Shared with the RMI port: handshakes per address, and the back-off after wrong keys. */
+    private final PeerGuard peers;
+    private final ServerSocket listener;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong authFailures = new AtomicLong();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    /**
+     * Starts listening.
+     *
+     * @param queues  the server's queues by name
+     * @param session the server's own session, which leases items between taking them and handing
+     *                them over, so an item whose reply cannot be sent goes back to its queue
+     * @param limits  the server's item limits; a request may be this plus 64 KiB
+     */
+    public PythonEndpoint(InetSocketAddress address, Map<String, LocalQueue> queues, byte[] authkey, long session,
+            int handshakeMillis, SerialLimits limits, PeerGuard peers) throws IOException {
+        this.limits = limits;
+        this.peers = peers;
+        this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
+        this.maxConnections = peers.limits().maxConnections();
+        this.queues = queues;
+        this.authkey = authkey.clone();
+        this.session = session;
+        this.handshakeMillis = handshakeMillis;
+        this.listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(address, 128);
+        this.acceptor = new Thread(this::acceptLoop, "rmiq-python-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        log.info("python endpoint listening on {}:{}", address.getAddress() == null || address.getAddress().isAnyLocalAddress()
+                ? "0.0.0.0" : address.getAddress().getHostAddress(), port());
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** Connections refused for a wrong key or a failed handshake since start. */
+    public long authFailures() {
+        return authFailures.get();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = listener.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    log.error("python endpoint stopped accepting: {}", e.toString());
+                }
+                return;
+            }
+            InetAddress from = s.getInetAddress();
+            String refusal = open.size() >= maxConnections ? "already " + maxConnections + " python connections open"
+                    : peers.backoffLeft(from) > 0 ? "too many failed authentications from that address"
+                    : !peers.startHandshake(from) ? "more than " + peers.limits().maxUnauthenticatedPerPeer()
+                            + " connections from that address are still in the handshake"
+                    : null;
+            if (refusal != null) {
+                // Python's client has no way to show a reason before the handshake: it sees the close.
+                log.warn("python client {} refused: {}", s.getRemoteSocketAddress(), refusal);
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+                continue;
+            }
+            open.add(s);
+            Thread t = new Thread(() -> serve(s), "rmiq-python-" + connections.incrementAndGet());
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void serve(Socket s) {
+        SocketAddress peer = s.getRemoteSocketAddress();
+        InetAddress from = s.getInetAddress();
+        boolean handshaking = true;
+        try (s) {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(handshakeMillis);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+            try {
+                WireAuth.serverSide(in, out, authkey);
+                peers.authenticated(from);
+            } catch (WireAuth.Failed e) {
+                authFailures.incrementAndGet();
+                long wait = peers.failed(from);
+                log.warn("python client {} refused: {}{}", peer, e.getMessage(),
+                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
+                return;
+            } catch (IOException e) {
+                authFailures.incrementAndGet();
+                log.warn("python client {} did not complete the handshake: {}", peer, e.toString());
+                return;
+            } finally {
+                handshaking = false;
+                peers.endHandshake(from);
+            }
+            s.setSoTimeout(0);
+            new Connection(peer, in, out).run();
+        } catch (IOException e) {
+            if (!closed) {
+                log.debug("python client {} connection ended: {}", peer, e.toString());
+            }
+        } finally {
+            if (handshaking) {
+                peers.endHandshake(from);
+            }
+            open.remove(s);
+        }
+    }
+
+    /** Thrown to end a connection after its reply has been sent. */
+    private static final class Hangup extends Exception {
+        Hangup() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** One authenticated connection: one-shot calls (create, incref ...) or a proxy's long-lived one. */
+    private final class Connection {
+        private final SocketAddress peer;
+        private final DataInputStream in;
+        private final DataOutputStream out;
+
+        Connection(SocketAddress peer, DataInputStream in, DataOutputStream out) {
+            this.peer = peer;
+            this.in = in;
+            this.out = out;
+        }
+
+        void run() throws IOException {
+            boolean serving = false;
+            while (!closed) {
+                byte[] frame;
+                try {
+                    frame = Frames.read(in, maxFrame);
+                } catch (Frames.TooLarge e) {
+                    log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
+                            peer, e.length, maxFrame);
+                    traceback("request of " + e.length + " bytes exceeds the limit of " + maxFrame + " bytes");
+                    return;
+                } catch (java.io.EOFException e) {
+                    return;
+                }
+                Request request;
+                Object[] call;
+                try {
+                    request = RequestReader.read(frame);
+                    call = shape(request.value());
+                } catch (IOException | RuntimeException e) {
+                    log.warn("python client {} sent a request that is not a valid call pickle: {}; closing its connection",
+                            peer, e.getMessage());
+                    traceback("could not read the request: " + e.getMessage());
+                    return;
+                }
+                try {
+                    if (call[0] == null) {
+                        boolean accept = "accept_connection".equals(call[1]);
+                        publicCall((String) call[1], (Object[]) call[2]);
+                        if (accept) {
+                            serving = true;
+                        } else if (!serving) {
+                            return; // CPython serves one request per connection outside a proxy's
+                        }
+                    } else {
+                        queueCall(call, request);
+                    }
+                } catch (Hangup h) {
+                    return;
+                }
+            }
+        }
+
+        /** {@code (ident, method, args, kwds)} with the types CPython sends. */
+        private Object[] shape(Object value) {
+            if (!(value instanceof Object[] t) || t.length != 4 || !(t[0] == null || t[0] instanceof String)
+                    || !(t[1] instanceof String) || !(t[2] instanceof Object[]) || !(t[3] instanceof Map)) {
+                throw new IllegalArgumentException("expected a tuple (ident, method, args, kwds), got "
+                        + describe(value));
+            }
+            return t;
+        }
+
+        private void publicCall(String method, Object[] args) throws IOException, Hangup {
+            switch (method) {
+                case "dummy", "incref", "decref", "accept_connection" -> ret(null);
+                case "create" -> {
+                    String typeid = args.length > 0 && args[0] instanceof String s ? s : null;
+                    String name = typeid == null ? null : queueFor(typeid);
+                    if (name == null) {
+                        traceback("rmiq serves no typeid " + typeid + "; it serves get_NAME_queue for the queues "
+                                + queueNames() + " (get_task_queue is 'tasks', get_result_queue is 'results')");
+                        throw new Hangup();
+                    }
+                    ret(new Object[] {name, EXPOSED});
+                }
+                case "shutdown" -> {
+                    // A remote shutdown would stop every Java and Python client; the operator does that.
+                    traceback("rmiq does not let clients shut the server down");
+                }
+                default -> traceback("rmiq's python endpoint does not support '" + method + "'");
+            }
+        }
+
+        private void queueCall(Object[] call, Request request) throws IOException, Hangup {
+            String ident = (String) call[0];
+            String method = (String) call[1];
+            Object[] args = (Object[]) call[2];
+            Map<?, ?> kwds = (Map<?, ?>) call[3];
+            LocalQueue q = queues.get(ident);
+            if (q == null) {
+                traceback("no queue '" + ident + "' on this rmiq server");
+                return;
+            }
+            try {
+                switch (method) {
+                    case "put" -> put(q, args, kwds, request, true);
+                    case "put_nowait" -> put(q, args, kwds, request, false);
+                    case "get" -> get(q, args, kwds, true);
+                    case "get_nowait" -> get(q, args, kwds, false);
+                    case "qsize" -> ret(q.size());
+                    case "empty" -> ret(q.size() == 0);
+                    case "full" -> ret(q.config().capacity() != Integer.MAX_VALUE && q.size() >= q.config().capacity());
+                    // rmiq counts no unfinished tasks: task_done has nothing to do, and join waits
+                    // until the queue holds nothing (see README "Python clients").
+                    case "task_done" -> ret(null);
+                    case "join" -> {
+                        while (q.size() > 0) {
+                            check();
+                            Thread.sleep(50);
+                        }
+                        ret(null);
+                    }
+                    default -> traceback("queue proxies have no method '" + method + "'");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Hangup();
+            } catch (ServerShutdownException e) {
+                traceback(e.getMessage());
+                throw new Hangup();
+            } catch (ArgumentError e) {
+                traceback(method + "(): " + e.getMessage());
+            }
+        }
+
+        private void put(LocalQueue q, Object[] args, Map<?, ?> kwds, Request request, boolean mayBlock)
+                throws IOException, InterruptedException, ArgumentError {
+            Object item;
+            Span itemSpan = null;
+            if (args.length > 0) {
+                item = args[0];
+                Span argsSpan = request.span().elements().get(2);
+                if (argsSpan.elements() != null && !argsSpan.elements().isEmpty()) {
+                    itemSpan = argsSpan.elements().get(0);
+                }
+            } else if (kwds.containsKey("item")) {
+                item = kwds.get("item");
+            } else {
+                throw new ArgumentError("missing the item");
+            }
+            Object block = arg(args, kwds, 1, "block", Boolean.TRUE);
+            double timeout = timeout(arg(args, kwds, 2, "timeout", null));
+            byte[] stored = PythonValues.plain(item);
+            if (stored == null) {
+                if (itemSpan == null) {
+                    throw new ArgumentError("pass an item that is not plain data (a tuple, an object ...) positionally");
+                }
+                byte[] pickle = request.fragments().standalone(itemSpan, PythonValues::opcodes);
+                stored = PythonValues.kept(pickle, item, limits);
+            }
+            if (stored.length > limits.maxBytes()) {
+                throw new ArgumentError("item of " + stored.length + " bytes exceeds rmiq's limit of "
+                        + limits.maxBytes());
+            }
+            byte[][] batch = {stored};
+            boolean wait = mayBlock && !Boolean.FALSE.equals(block);
+            if (!wait || timeout >= 0) {
+                if (q.offer(batch, wait ? (long) (timeout * 1000) : 0) == 1) {
+                    ret(null);
+                } else {
+                    error(PythonValues.FULL);
+                }
+                return;
+            }
+            while (q.offer(batch, SLICE_MILLIS) == 0) {
+                check();
+            }
+            ret(null);
+        }
+
+        private void get(LocalQueue q, Object[] args, Map<?, ?> kwds, boolean mayBlock)
+                throws IOException, InterruptedException, ArgumentError {
+            Object block = arg(args, kwds, 0, "block", Boolean.TRUE);
+            double timeout = timeout(arg(args, kwds, 1, "timeout", null));
+            boolean wait = mayBlock && !Boolean.FALSE.equals(block);
+            LeasedItem[] got;
+            if (!wait || timeout >= 0) {
+                got = q.receive(1, wait ? (long) (timeout * 1000) : 0, session);
+            } else {
+                while ((got = q.receive(1, SLICE_MILLIS, session)).length == 0) {
+                    check();
+                }
+            }
+            if (got.length == 0) {
+                error(PythonValues.EMPTY);
+                return;
+            }
+            LeasedItem item = got[0];
+            byte[] reply;
+            try {
+                reply = PythonValues.returnItem(item.payload(), limits);
+            } catch (PayloadRejectedException e) {
+                // Put back for Java consumers; after the queue's max attempts it moves to NAME.dead.
+                q.nack(item.id(), item.attempt(), "a Python client cannot read it: " + e.getMessage(), 0, session);
+                log.warn("python client {} took item {} of '{}', which {}; returned it to the queue",
+                        peer, item.id(), q.name(), e.getMessage());
+                traceback("item " + item.id() + " of queue '" + q.name() + "' " + e.getMessage()
+                        + "; it went back to the queue (after " + q.config().maxAttempts() + " attempts it moves to "
+                        + q.name() + ".dead)");
+                return;
+            }
+            try {
+                Frames.write(out, reply);
+            } catch (IOException e) {
+                q.nack(item.id(), item.attempt(), "python client went away", 0, session);
+                throw e;
+            }
+            q.ack(new long[] {item.id()}, new int[] {item.attempt()}, session);
+        }
+
+        private Object arg(Object[] args, Map<?, ?> kwds, int index, String name, Object dflt) {
+            if (args.length > index) {
+                return args[index];
+            }
+            return kwds.containsKey(name) ? kwds.get(name) : dflt;
+        }
+
+        /** Seconds, or -1 for none. */
+        private double timeout(Object t) throws ArgumentError {
+            if (t == null) {
+                return -1;
+            }
+            if (t instanceof Number n && !(t instanceof Double d && d.isNaN()) && n.doubleValue() >= 0) {
+                return Math.min(n.doubleValue(), 1e9);
+            }
+            throw new ArgumentError("'timeout' must be a non-negative number, got " + describe(t));
+        }
+
+        private void check() {
+            if (closed) {
+                throw new ServerShutdownException("rmiq server is shutting down");
+            }
+        }
+
+        private void ret(Object value) throws IOException {
+            Frames.write(out, PythonValues.dumps(new Object[] {"#RETURN", value}));
+        }
+
+        private void error(Object exception) throws IOException {
+            Frames.write(out, PythonValues.dumps(new Object[] {"#ERROR", exception}));
+        }
+
+        /** Python raises this as RemoteError, with our message as its text. */
+        private void traceback(String message) {
+            try {
+                Frames.write(out, PythonValues.dumps(new Object[] {"#TRACEBACK", "rmiq: " + message + "\n"}));
+            } catch (IOException e) {
+                // the peer is gone; nothing more to tell it
+            }
+        }
+    }
+
+    private static final class ArgumentError extends Exception {
+        ArgumentError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** {@code get_X_queue} names queue X, else Xs: get_task_queue is 'tasks'. */
+    private String queueFor(String typeid) {
+        if (!typeid.startsWith("get_") || !typeid.endsWith("_queue") || typeid.length() <= "get__queue".length()) {
+            return null;
+        }
+        String x = typeid.substring(4, typeid.length() - 6);
+        if (queues.containsKey(x)) {
+            return x;
+        }
+        return queues.containsKey(x + "s") ? x + "s" : null;
+    }
+
+    private List<String> queueNames() {
+        return queues.keySet().stream().filter(n -> !n.endsWith(".dead")).sorted().toList();
+    }
+
+    private static String describe(Object v) {
+        if (v == null) {
+            return "None";
+        }
+        return v instanceof Object[] a ? "a tuple of " + a.length : v.getClass().getSimpleName();
+    }
+
+    /** Stops accepting, and cuts every open connection. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+}

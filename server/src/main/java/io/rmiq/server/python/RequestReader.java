@@ -1,0 +1,277 @@
+package io.rmiq.server.python;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.Unpickler;
+import net.razorvine.pickle.objects.ClassDict;
+import net.razorvine.pickle.objects.ClassDictConstructor;
+
+/**
+ * Unpickles one request with Pyrolite (which builds only plain data and its own types, never a class
+ * named in the pickle) and remembers where each argument of the request lies in the bytes, so that
+ * an item with no plain Java form can be stored as the producer's own pickle opcodes, untouched.
+ *
+ * <p>How the spans are found: every stack slot records the offset of the opcode that first filled it.
+ * An opcode that combines slots (TUPLE, REDUCE, BUILD, APPEND ...) leaves its result in the lowest of
+ * them, so that slot's offset is where the whole value starts. Tuple opcodes also keep their elements'
+ * spans: a request is the tuple {@code (ident, method, args, kwds)} and args is a tuple too.
+ *
+ * <p>Also refuses lengths that exceed the bytes left before allocating them: a 20-byte pickle must
+ * not be able to ask for a 2 GiB array.
+ */
+final class RequestReader extends Unpickler {
+
+    private static final int FRAME = 0x95;
+    private static final int MEMOIZE = 0x94;
+
+    /** Where one value lies: [start, end) in the request, and its elements if it is a tuple. */
+    record Span(int start, int end, List<Span> elements) {
+    }
+
+    /** A request and the spans of its parts. */
+    record Request(Object value, Span span, Fragments fragments) {
+    }
+
+    private static final class Input extends ByteArrayInputStream {
+        Input(byte[] b) {
+            super(b);
+        }
+
+        int position() {
+            return pos;
+        }
+
+        int remaining() {
+            return count - pos;
+        }
+
+        long littleEndian(int offset, int size) {
+            long v = 0;
+            for (int i = size - 1; i >= 0; i--) {
+                v = (v << 8) | (buf[pos + offset + i] & 0xff);
+            }
+            return v;
+        }
+    }
+
+    private final byte[] bytes;
+    private final Input in;
+    /** Per stack slot: the offset where its value starts, and its elements' spans for tuples. */
+    private final List<int[]> starts = new ArrayList<>();
+    private final List<List<Span>> elements = new ArrayList<>();
+    private final List<Integer> frames = new ArrayList<>();
+    private final Map<Integer, Integer> memoBornAt = new TreeMap<>();
+    private Span root;
+
+    private RequestReader(byte[] bytes) {
+        this.bytes = bytes;
+        this.in = new Input(bytes);
+    }
+
+    static Request read(byte[] frame) throws IOException {
+        RequestReader r = new RequestReader(frame);
+        Object value;
+        try {
+            value = r.load(r.in);
+        } catch (PickleException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Pyrolite meets malformed input with whatever its stack access throws.
+            throw new PickleException("malformed pickle (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        if (r.in.remaining() != 0) {
+            throw new PickleException(r.in.remaining() + " bytes after the end of the pickle");
+        }
+        return new Request(value, r.root, r.new Fragments());
+    }
+
+    @Override
+    protected Object dispatch(short key) throws PickleException, IOException {
+        int at = in.position() - 1;
+        checkLength(key);
+        if (key == FRAME) {
+            frames.add(at);
+        }
+        if (key == '.' && stack.size() > 0) {
+            root = span(stack.size() - 1, at);
+        }
+        String global = null;
+        if (key == 'c') {
+            String module = lineAt(at + 1);
+            global = module + "." + lineAt(at + 1 + module.length() + 1);
+        } else if (key == 0x93 && stack.size() >= 2) {
+            Object name = stack.pop();
+            Object module = stack.peek();
+            stack.add(name);
+            global = module + "." + name;
+        }
+        int before = stack.size();
+        int memoBefore = memo.size();
+        Object result = super.dispatch(key);
+        if (result != NO_RETURN_VALUE) {
+            return result;
+        }
+        if (global != null && stack.peek() instanceof ClassDictConstructor) {
+            stack.pop();
+            stack.add(new UnknownClass(global));
+        }
+        int after = stack.size();
+        if (memo.size() > memoBefore) {
+            memoBornAt.putIfAbsent(memoKey(key, at), at);
+        }
+        if (after > before) {
+            for (int i = before; i < after; i++) {
+                starts.add(new int[] {at});
+                elements.add(null);
+            }
+            return result;
+        }
+        List<Span> items = null;
+        int first = switch (key) {
+            case 0x85 -> before - 1;   // TUPLE1
+            case 0x86 -> before - 2;   // TUPLE2
+            case 0x87 -> before - 3;   // TUPLE3
+            case 't' -> after;         // MARK ... TUPLE: the mark's slot holds the tuple
+            default -> -1;
+        };
+        if (first >= 0 && after > 0) {
+            items = new ArrayList<>();
+            for (int i = first; i < before; i++) {
+                items.add(span(i, i + 1 < before ? starts.get(i + 1)[0] : at));
+            }
+        }
+        while (starts.size() > after) {
+            starts.remove(starts.size() - 1);
+            elements.remove(elements.size() - 1);
+        }
+        if (items != null) {
+            elements.set(after - 1, items);
+        } else if (after > 0 && after <= before && key != MEMOIZE && key != 'q' && key != 'r' && key != 'p'
+                && key != FRAME && key != 0x80) {
+            elements.set(after - 1, null); // changed by something other than a tuple opcode
+        }
+        return result;
+    }
+
+    /**
+     * A class Pyrolite does not know. Its own stand-in refuses construction arguments, which
+     * namedtuples and many classes have; this one keeps them, so the item still gets a view.
+     */
+    private static final class UnknownClass implements IObjectConstructor {
+        private final String name;
+
+        UnknownClass(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public Object construct(Object[] args) {
+            int dot = name.lastIndexOf('.');
+            ClassDict d = new ClassDict(name.substring(0, Math.max(dot, 0)), name.substring(dot + 1));
+            if (args.length > 0) {
+                d.put("__args__", args);
+            }
+            return d;
+        }
+
+        @Override
+        public String toString() {
+            return "<class " + name + ">";
+        }
+    }
+
+    private Span span(int slot, int end) {
+        return new Span(starts.get(slot)[0], end, elements.get(slot));
+    }
+
+    private int memoKey(short key, int at) {
+        return switch (key) {
+            case 'q' -> bytes[at + 1] & 0xff;                                       // BINPUT
+            case 'r' -> (int) littleEndianAt(at + 1, 4);                            // LONG_BINPUT
+            case 'p' -> Integer.parseInt(lineAt(at + 1));                           // PUT
+            default -> memo.size() - 1;                                             // MEMOIZE
+        };
+    }
+
+    private long littleEndianAt(int offset, int size) {
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | (bytes[offset + i] & 0xff);
+        }
+        return v;
+    }
+
+    private String lineAt(int offset) {
+        int end = offset;
+        while (end < bytes.length && bytes[end] != '\n') {
+            end++;
+        }
+        return new String(bytes, offset, end - offset, java.nio.charset.StandardCharsets.US_ASCII).strip();
+    }
+
+    private void checkLength(short key) {
+        int size = switch (key) {
+            case 'B', 'X', 'T', 0x8b -> 4;       // BINBYTES, BINUNICODE, BINSTRING, LONG4
+            case 0x8e, 0x8d, 0x96, FRAME -> 8;   // BINBYTES8, BINUNICODE8, BYTEARRAY8, FRAME
+            default -> 0;
+        };
+        if (size == 0) {
+            return;
+        }
+        if (in.remaining() < size) {
+            throw new PickleException("pickle truncated");
+        }
+        long n = in.littleEndian(0, size);
+        if (n < 0 || n > in.remaining() - size) {
+            throw new PickleException("opcode " + key + " declares " + n + " bytes but only "
+                    + (in.remaining() - size) + " follow");
+        }
+    }
+
+    /** Cuts values out of the request as standalone pickles. */
+    final class Fragments {
+
+        /**
+         * A standalone pickle of the value at {@code span}: the request's protocol header, the memo
+         * entries made before it (a value may refer back to, say, the method name's string),
+         * its own opcodes without FRAME markers (a frame would extend past the cut), and STOP.
+         */
+        byte[] standalone(Span span, java.util.function.Function<Object, byte[]> opsOf) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(span.end() - span.start() + 32);
+            if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x80) {
+                out.write(bytes, 0, 2);
+            }
+            for (Map.Entry<Integer, Integer> m : memoBornAt.entrySet()) {
+                if (m.getValue() >= span.start()) {
+                    continue;
+                }
+                byte[] ops = opsOf.apply(memo.get(m.getKey()));
+                out.write(ops, 0, ops.length);
+                int k = m.getKey();
+                out.write('r'); // LONG_BINPUT k, then POP: the memo entry, nothing left on the stack
+                out.write(k);
+                out.write(k >>> 8);
+                out.write(k >>> 16);
+                out.write(k >>> 24);
+                out.write('0');
+            }
+            int from = span.start();
+            for (int f : frames) {
+                if (f >= span.start() && f < span.end()) {
+                    out.write(bytes, from, f - from);
+                    from = f + 9;
+                }
+            }
+            out.write(bytes, from, span.end() - from);
+            out.write('.');
+            return out.toByteArray();
+        }
+    }
+}

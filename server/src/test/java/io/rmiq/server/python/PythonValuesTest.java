@@ -1,0 +1,76 @@
+package io.rmiq.server.python;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rmiq.api.PickledValue;
+import io.rmiq.serial.CompactCodec;
+import io.rmiq.serial.PickledCodec;
+import io.rmiq.serial.SerialLimits;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import net.razorvine.pickle.PickleException;
+import org.junit.jupiter.api.Test;
+
+/** Hostile and edge-case pickles; the real CPython clients are in client's PythonProcessIT. */
+class PythonValuesTest {
+
+    @Test
+    void aTinyPickleDeclaringTwoGigabytes_isRefusedBeforeAllocating() {
+        byte[] bomb = {(byte) 0x80, 4, 'B', (byte) 0xf0, (byte) 0xff, (byte) 0xff, 0x7f, 'x', '.'};
+        PickleException e = assertThrows(PickleException.class, () -> RequestReader.read(bomb));
+        assertTrue(e.getMessage().contains("declares"), e.getMessage());
+    }
+
+    @Test
+    void garbage_isAPickleException_notACrash() {
+        byte[] garbage = "\u0080\u0004this is not a pickle".getBytes(StandardCharsets.ISO_8859_1);
+        assertThrows(PickleException.class, () -> RequestReader.read(garbage));
+    }
+
+    @Test
+    void aValueSharedOverAndOver_isNeitherWalkedNorCopiedExponentially() {
+        // What memo GETs make of 60 bytes of pickle: 2^40 paths to one string.
+        Object v = "x".repeat(1000);
+        for (int i = 0; i < 40; i++) {
+            List<Object> l = new ArrayList<>();
+            l.add(v);
+            l.add(v);
+            v = l;
+        }
+        Object dag = v;
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertNull(PythonValues.plain(dag));
+            byte[] item = PythonValues.kept(new byte[] {(byte) 0x80, 2, 'N', '.'}, dag, SerialLimits.PAYLOAD);
+            assertNull(PickledCodec.decode(item, SerialLimits.PAYLOAD).view());
+        });
+    }
+
+    @Test
+    void aHugeInt_getsAShortView_quickly() {
+        java.math.BigInteger huge = java.math.BigInteger.ONE.shiftLeft(40_000_000);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertEquals("<int of 40000001 bits>",
+                PickledCodec.decode(PythonValues.kept(new byte[] {'N', '.'}, huge, SerialLimits.PAYLOAD),
+                        SerialLimits.PAYLOAD).view()));
+    }
+
+    @Test
+    void plainValues_becomeCompactItems_othersKeepTheirPickle() {
+        List<Object> list = new ArrayList<>();
+        list.add(1);
+        list.add(null);
+        assertTrue(CompactCodec.isCompact(PythonValues.plain(list)));
+        assertNull(PythonValues.plain(null), "None as a whole item is kept as a pickle");
+        assertNull(PythonValues.plain(new Object[] {1, "a"}), "a tuple is kept as a pickle");
+        byte[] pickle = {(byte) 0x80, 2, 'N', '.'};
+        PickledValue p = PickledCodec.decode(PythonValues.kept(pickle, new Object[] {1, "a"}, SerialLimits.PAYLOAD), SerialLimits.PAYLOAD);
+        assertArrayEquals(pickle, p.bytes());
+        assertEquals(List.of(1, "a"), p.view());
+    }
+}
