@@ -109,9 +109,10 @@ class LocksTest {
     @Test
     void renew_restartsTheLease() throws Exception {
         Locks locks = locks();
-        locks.acquire("x", A, T, 400, 0);
-        // Held across three leases because it is renewed every 100 ms (a lost hold makes renew throw).
-        await().during(Duration.ofMillis(1_200)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        locks.acquire("x", A, T, 1_000, 0);
+        // Held across 2.5 leases because it is renewed every 100 ms (a lost hold makes renew throw);
+        // the lease is long beside the renewals so that a busy machine's stalls do not lose it.
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> locks.renew("x", A, T) > 0);
         assertTrue(locks.holds("x", A, T));
         await().atMost(Duration.ofSeconds(5)).until(() -> !locks.holds("x", A, T));
