@@ -29,10 +29,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code java -jar client.jar COMMAND}: the command-line client and the master/worker demo. */
 @Command(name = "client.jar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // every command answers --help
         usageHelpAutoWidth = true,
-        description = "Talks to an rmiq server: puts and gets items, shows queues, runs the master/worker demo.",
+        description = "Talks to an rmiq server: puts and gets items, shows queues, runs commands on workers, runs the master/worker demo.",
         subcommands = {Cli.Put.class, Cli.Get.class, Cli.Stats.class, Cli.Workers.class, Cli.Purge.class,
             Cli.Dead.class, Cli.Requeue.class, Cli.Lock.class,
+            Commands.Submit.class, Commands.Run.class, Commands.Results.class,
             Cli.Master.class, Cli.Worker.class, Bench.class,
             CommandLine.HelpCommand.class})
 public final class Cli {
@@ -352,7 +354,7 @@ public final class Cli {
         }
     }
 
-    @Command(name = "master", description = "The demo master: puts N random integers on 'tasks', collects their squares from 'results', and exits 0 only if all N came back right.")
+    @Command(name = "master", description = "The demo master: puts N random integers on 'tasks', collects their squares from 'results' with a progress bar on stderr, and exits 0 only if all N came back right.")
     static final class Master implements Callable<Integer> {
         @Mixin Connection connection;
         @Option(names = "--tasks", paramLabel = "N", description = "How many tasks (default: ${DEFAULT-VALUE}).")
@@ -368,17 +370,20 @@ public final class Cli {
                 throw new IllegalArgumentException("--tasks and --timeout must be at least 1");
             }
             try (QueueClient client = connection.connect()) {
-                return TaskMaster.run(client, tasks, Duration.ofSeconds(timeout), quiet, OUT) ? 0 : 1;
+                return TaskMaster.run(client, tasks, Duration.ofSeconds(timeout), quiet, OUT,
+                        Progress.onStderr("results", tasks)) ? 0 : 1;
             }
         }
     }
 
-    @Command(name = "worker", description = "The demo worker: takes [id, n] from 'tasks', puts [id, n, n*n] on 'results' and acks the task, until stopped. Tasks it held when it died go to other workers.")
+    @Command(name = "worker", description = "Takes tasks from 'tasks' until stopped: command tasks (from submit and run) it runs as processes, executor calls (from a DistributedExecutor; their classes must be on this JVM's class path and allowed with --allow) it calls, and demo tasks [id, n] it answers with [id, n, n*n] on 'results'. Tasks it held when it died go to other workers.")
     static final class Worker implements Callable<Integer> {
         @Mixin Connection connection;
-        @Option(names = "--work-ms", paramLabel = "MILLIS", description = "Simulated work per task (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--work-ms", paramLabel = "MILLIS", description = "Simulated work per demo task, sleeping (default: ${DEFAULT-VALUE}).")
         long workMs;
-        @Option(names = "--threads", paramLabel = "N", description = "Tasks run at once (default: the number of cores, ${DEFAULT-VALUE}).")
+        @Option(names = "--cpu-ms", paramLabel = "MILLIS", description = "CPU time each demo task burns computing, a CPU-bound stand-in for real work: compare --threads 1 with --threads N (default: ${DEFAULT-VALUE}).")
+        long cpuMs;
+        @Option(names = "--threads", paramLabel = "N", description = "Tasks run at once, each on its own thread (default: the number of cores, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
         @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Exit after this long without a task (default: run until stopped).")
         Integer idleExit;
@@ -387,11 +392,11 @@ public final class Cli {
 
         @Override
         public Integer call() throws Exception {
-            if (workMs < 0 || threads < 1 || (idleExit != null && idleExit < 1)) {
-                throw new IllegalArgumentException("--work-ms must not be negative, --threads and --idle-exit must be at least 1");
+            if (workMs < 0 || cpuMs < 0 || threads < 1 || (idleExit != null && idleExit < 1)) {
+                throw new IllegalArgumentException("--work-ms and --cpu-ms must not be negative, --threads and --idle-exit must be at least 1");
             }
             try (QueueClient client = connectRetrying(connection)) {
-                var worker = TaskWorker.worker(client, workMs, threads,
+                var worker = TaskWorker.worker(client, workMs, cpuMs, threads,
                         idleExit == null ? null : Duration.ofSeconds(idleExit), quiet, OUT);
                 Thread hook = new Thread(() -> {
                     worker.stop();

@@ -151,6 +151,11 @@ public final class QueueClient implements AutoCloseable {
         return call(() -> manager().requeueDead(queue, max));
     }
 
+    /** How this client serializes items, with its allow list: for payloads carried inside payloads. */
+    public PayloadCodec codec() {
+        return codec;
+    }
+
     /** Deserializes a dead letter's payload under this client's allow list. */
     public Object decode(DeadLetter letter) {
         return codec.decode(letter.payload());

@@ -1,15 +1,23 @@
 package io.rmiq.demo;
 
+import io.rmiq.api.task.CallResult;
+import io.rmiq.api.task.CommandResult;
 import io.rmiq.client.QueueClient;
+import io.rmiq.client.command.CommandRunner;
+import io.rmiq.client.worker.Reply;
+import io.rmiq.client.worker.TaskDispatcher;
 import io.rmiq.client.worker.Worker;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The worker of the classic task_master.py / task_worker.py pair: takes {@code [id, n]} from
  * {@code tasks} and puts {@code [id, n, n*n]} on {@code results}. Start as many as you like, on any
- * machine; a task whose worker dies goes to another.
+ * machine; a task whose worker dies goes to another. The same worker runs command tasks and
+ * executor calls found on {@code tasks} (see {@link TaskDispatcher}).
  */
 public final class TaskWorker {
 
@@ -21,22 +29,63 @@ public final class TaskWorker {
      *
      * @return the runtime, to stop from another thread
      */
-    public static Worker<List<Long>, List<Long>> worker(QueueClient client, long workMillis, int threads,
+    public static Worker<Object, Object> worker(QueueClient client, long workMillis, int threads,
             Duration idleExit, boolean quiet, PrintStream out) {
-        Worker.Builder<List<Long>, List<Long>> b = Worker.<List<Long>, List<Long>>builder(client)
-                .from("tasks").to("results").threads(threads).handler(task -> {
-                    long id = task.get(0);
-                    long n = task.get(1);
-                    sleep(workMillis);
-                    if (!quiet) {
-                        out.println("run task " + n + " * " + n + " = " + n * n);
+        return worker(client, workMillis, 0, threads, idleExit, quiet, out);
+    }
+
+    /** As above; each demo task also burns {@code cpuMillis} of CPU time on its thread. */
+    public static Worker<Object, Object> worker(QueueClient client, long workMillis, long cpuMillis, int threads,
+            Duration idleExit, boolean quiet, PrintStream out) {
+        TaskDispatcher dispatcher = new TaskDispatcher(client, new CommandRunner(), payload -> {
+            @SuppressWarnings("unchecked")
+            List<Long> task = (List<Long>) payload;
+            long id = task.get(0);
+            long n = task.get(1);
+            sleep(workMillis);
+            burn(cpuMillis);
+            if (!quiet) {
+                out.println("run task " + n + " * " + n + " = " + n * n);
+            }
+            return List.of(id, n, n * n);
+        });
+        Worker.Builder<Object, Object> b = Worker.builder(client)
+                .from("tasks").to("results").threads(threads).handler(payload -> {
+                    Object r = dispatcher.apply(payload);
+                    if (!quiet && r instanceof Reply reply) {
+                        if (reply.payload() instanceof CommandResult c) {
+                            out.println("ran command " + c.id() + " " + c.command() + ": exit " + c.exitCode()
+                                    + " in " + c.millis() + " ms" + (c.error() == null ? "" : " (" + c.error() + ")"));
+                        } else if (reply.payload() instanceof CallResult c) {
+                            out.println("ran call " + c.id() + (c.failed() ? ": failed with " + c.errorClass() : ""));
+                        }
                     }
-                    return List.of(id, n, n * n);
+                    return r;
                 });
         if (idleExit != null) {
             b.idleExit(idleExit);
         }
         return b.build();
+    }
+
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
+    /**
+     * Computes until this thread has used {@code millis} of CPU time: the same work whatever else
+     * runs, so that the wall time of N tasks shows how they spread over cores.
+     */
+    static long burn(long millis) {
+        if (millis <= 0) {
+            return 0;
+        }
+        long until = CPU.getCurrentThreadCpuTime() + millis * 1_000_000;
+        long x = 1;
+        while (CPU.getCurrentThreadCpuTime() < until) {
+            for (int i = 0; i < 10_000; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L; // an LCG step: pure ALU work
+            }
+        }
+        return x;
     }
 
     private static void sleep(long millis) {

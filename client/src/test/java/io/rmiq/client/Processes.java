@@ -157,7 +157,17 @@ final class Processes implements AutoCloseable {
         return javaIn(netns, List.of(), workDir, env, jar, args);
     }
 
+    /** {@code java -cp CLASSPATH MAIN ARGS}: a program run with classes beyond a jar's. */
+    Proc javaCp(Path workDir, String classpath, String mainClass, List<String> args) throws IOException {
+        return start(null, List.of(), workDir, Map.of(), List.of("-cp", classpath, mainClass), args);
+    }
+
     private Proc javaIn(String netns, List<String> jvmOptions, Path workDir, Map<String, String> env, Path jar,
+            List<String> args) throws IOException {
+        return start(netns, jvmOptions, workDir, env, List.of("-jar", jar.toAbsolutePath().toString()), args);
+    }
+
+    private Proc start(String netns, List<String> jvmOptions, Path workDir, Map<String, String> env, List<String> what,
             List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (netns != null) {
@@ -167,8 +177,7 @@ final class Processes implements AutoCloseable {
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.addAll(jvmOptions);
-        cmd.add("-jar");
-        cmd.add(jar.toAbsolutePath().toString());
+        cmd.addAll(what);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RMIQ_"));

@@ -2,10 +2,13 @@ package io.rmiq.client;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rmiq.api.DeadLetter;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.client.worker.Reply;
+import io.rmiq.client.worker.TaskContext;
 import io.rmiq.client.worker.Worker;
 import io.rmiq.server.QueueServer;
 import io.rmiq.server.queue.QueueConfig;
@@ -13,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -176,6 +181,47 @@ class WorkerTest {
         java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> running.get(30, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+    }
+
+    @Test
+    void replies_goToTheQueueTheyName_andTheContextDescribesEachTask() throws Exception {
+        client.<Integer>queue("tasks").putAll(List.of(1, 2, 3, 4));
+        Worker<Integer, Object> worker = Worker.<Integer, Object>builder(client).from("tasks").to("results")
+                .threads(2).idleExit(Duration.ofSeconds(1)).handler(n -> {
+                    TaskContext t = TaskContext.current();
+                    List<Object> seen = List.of(n, t.taskId(), Long.toString(t.deliveryId()), t.attempt(), t.queue());
+                    return n % 2 == 0 ? new Reply("tiny", seen) : seen;
+                }).build();
+        worker.run();
+        assertEquals(4, worker.completed());
+        List<List<Object>> odd = client.<List<Object>>queue("results").take(10, Duration.ofSeconds(5));
+        List<List<Object>> even = client.<List<Object>>queue("tiny").take(10, Duration.ofSeconds(5));
+        assertEquals(Set.of(1, 3), odd.stream().map(l -> l.get(0)).collect(Collectors.toSet()));
+        assertEquals(Set.of(2, 4), even.stream().map(l -> l.get(0)).collect(Collectors.toSet()));
+        for (List<Object> l : union(odd, even)) {
+            assertEquals(l.get(2), l.get(1), "a plain payload's task id is the server's id");
+            assertEquals(1, l.get(3));
+            assertEquals("tasks", l.get(4));
+        }
+        assertEquals(4, union(odd, even).stream().map(l -> l.get(1)).distinct().count(), "each task its own context");
+        assertThrows(IllegalStateException.class, TaskContext::current);
+    }
+
+    private static <X> List<X> union(List<X> a, List<X> b) {
+        List<X> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    @Test
+    void aReplyToAMissingQueue_givesTheTaskBack_withTheReason() throws Exception {
+        client.<Integer>queue("tasks").put(1);
+        Worker<Integer, Object> worker = Worker.<Integer, Object>builder(client).from("tasks").threads(1)
+                .idleExit(Duration.ofSeconds(2)).handler(n -> new Reply("no-such-queue", n)).build();
+        worker.run();
+        List<DeadLetter> dead = client.<DeadLetter>queue("tasks.dead").peek(10);
+        assertEquals(1, dead.size());
+        assertTrue(dead.get(0).reason().contains("no-such-queue"), dead.get(0).reason());
     }
 
     int inFlight(String queue) {

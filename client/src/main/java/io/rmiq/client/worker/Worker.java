@@ -2,13 +2,16 @@ package io.rmiq.client.worker;
 
 import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
+import io.rmiq.api.NoSuchQueueException;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.QueueClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Underneath: one thread prefetches batches of tasks, {@code threads} threads run the handler,
  * one thread puts results and acks in batches, and the leases of everything held are extended while
  * tasks run, however long they take. A handler that throws gives its task back with the exception as
- * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}.
+ * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}. While a handler runs,
+ * {@link TaskContext#current()} on its thread describes the task.
  *
  * @param <T> the task type
  * @param <R> the result type
@@ -45,8 +49,11 @@ public final class Worker<T, R> {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
+    private final QueueClient client;
     private final DistributedQueue<T> tasks;
-    private final DistributedQueue<R> results;
+    private final DistributedQueue<Object> results;
+    /** Queues named by {@link Reply} results, looked up once each. */
+    private final Map<String, DistributedQueue<Object>> replyQueues = new ConcurrentHashMap<>();
     private final Function<? super T, ? extends R> handler;
     private final int threads;
     private final int prefetch;
@@ -83,6 +90,7 @@ public final class Worker<T, R> {
     }
 
     private Worker(Builder<T, R> b) {
+        this.client = b.client;
         this.tasks = b.client.queue(b.from);
         this.results = b.to == null ? null : b.client.queue(b.to);
         this.handler = b.handler;
@@ -113,6 +121,11 @@ public final class Worker<T, R> {
     /** Asks the worker to finish what it holds and return from {@link #run()}. */
     public void stop() {
         stopping = true;
+    }
+
+    /** Whether {@link #stop()} was called or the worker is on its way out. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     /** Waits up to {@code timeout} for {@link #run()} to return after {@link #stop()}. */
@@ -270,10 +283,13 @@ public final class Worker<T, R> {
                 }
                 continue;
             }
+            TaskContext.enter(new TaskContext(d, tasks.name(), this));
             try {
                 done.add(new Done<>(d, handler.apply(d.payload()), null));
             } catch (Throwable e) {
                 done.add(new Done<>(d, null, e));
+            } finally {
+                TaskContext.exit();
             }
             Thread.interrupted(); // a handler's interrupt must not end this thread
         }
@@ -311,39 +327,42 @@ public final class Worker<T, R> {
     }
 
     private void commit(List<Done<T, R>> batch) throws InterruptedException {
-        List<R> out = new ArrayList<>(batch.size());
-        List<Delivery<T>> withResult = new ArrayList<>(batch.size());
+        // Results grouped by the queue they go to (a Reply names its own), in arrival order.
+        Map<String, List<Object>> out = new LinkedHashMap<>();
+        Map<String, List<Delivery<T>>> withResult = new LinkedHashMap<>();
         List<Delivery<T>> finished = new ArrayList<>(batch.size());
         for (Done<T, R> d : batch) {
+            Object result = d.result();
+            String to = results == null ? null : results.name();
+            if (result instanceof Reply r) {
+                to = r.queue();
+                result = r.payload();
+            }
             if (d.error() != null) {
                 failed.incrementAndGet();
                 log.debug("task {} failed: {}", d.delivery().id(), d.error().toString());
                 giveBack(List.of(d.delivery()), reason(d.error()));
-            } else if (results == null || d.result() == null) {
+            } else if (to == null || result == null) {
                 finished.add(d.delivery()); // nothing to store: a handler run for its side effects
             } else {
-                out.add(d.result());
-                withResult.add(d.delivery());
+                out.computeIfAbsent(to, k -> new ArrayList<>()).add(result);
+                withResult.computeIfAbsent(to, k -> new ArrayList<>()).add(d.delivery());
             }
         }
         try {
-            if (!out.isEmpty()) {
+            for (Map.Entry<String, List<Object>> e : out.entrySet()) {
+                List<Delivery<T>> mine = withResult.get(e.getKey());
+                DistributedQueue<Object> queue;
                 try {
-                    results.putAll(out);
-                    finished.addAll(withResult);
-                } catch (PayloadRejectedException e) {
-                    // One bad result must not take the batch down: store them one by one.
-                    for (int i = 0; i < out.size(); i++) {
-                        try {
-                            results.put(out.get(i));
-                            finished.add(withResult.get(i));
-                        } catch (PayloadRejectedException one) {
-                            failed.incrementAndGet();
-                            log.warn("result of task {} cannot be stored: {}", withResult.get(i).id(), one.getMessage());
-                            giveBack(List.of(withResult.get(i)), "its result cannot be stored: " + one.getMessage());
-                        }
-                    }
+                    queue = queue(e.getKey());
+                } catch (NoSuchQueueException missing) {
+                    failed.addAndGet(mine.size());
+                    log.warn("{} result{} cannot be stored: {}", mine.size(), mine.size() == 1 ? "" : "s",
+                            missing.getMessage());
+                    giveBack(mine, "its result cannot be stored: " + missing.getMessage());
+                    continue;
                 }
+                store(queue, e.getValue(), mine, finished);
             }
             if (!finished.isEmpty()) {
                 completed.addAndGet(tasks.ack(finished));
@@ -354,7 +373,39 @@ public final class Worker<T, R> {
                     e.getMessage());
         } finally {
             finished.forEach(this::release);
-            withResult.forEach(this::release);
+            withResult.values().forEach(l -> l.forEach(this::release));
+        }
+    }
+
+    private DistributedQueue<Object> queue(String name) {
+        if (results != null && results.name().equals(name)) {
+            return results;
+        }
+        DistributedQueue<Object> q = replyQueues.get(name);
+        if (q == null) {
+            q = client.queue(name);
+            replyQueues.put(name, q);
+        }
+        return q;
+    }
+
+    private void store(DistributedQueue<Object> queue, List<Object> out, List<Delivery<T>> withResult,
+            List<Delivery<T>> finished) throws InterruptedException {
+        try {
+            queue.putAll(out);
+            finished.addAll(withResult);
+        } catch (PayloadRejectedException e) {
+            // One bad result must not take the batch down: store them one by one.
+            for (int i = 0; i < out.size(); i++) {
+                try {
+                    queue.put(out.get(i));
+                    finished.add(withResult.get(i));
+                } catch (PayloadRejectedException one) {
+                    failed.incrementAndGet();
+                    log.warn("result of task {} cannot be stored: {}", withResult.get(i).id(), one.getMessage());
+                    giveBack(List.of(withResult.get(i)), "its result cannot be stored: " + one.getMessage());
+                }
+            }
         }
     }
 
@@ -447,7 +498,10 @@ public final class Worker<T, R> {
             return this;
         }
 
-        /** What to do with each task. Required. */
+        /**
+         * What to do with each task. Required. A handler that returns a {@link Reply} sends that
+         * result to the queue the reply names instead of the {@link #to} queue.
+         */
         public Builder<T, R> handler(Function<? super T, ? extends R> handler) {
             this.handler = handler;
             return this;
