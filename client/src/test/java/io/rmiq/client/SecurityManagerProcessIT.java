@@ -87,6 +87,19 @@ class SecurityManagerProcessIT extends ProcessTestBase {
     }
 
     @Test
+    void managerAllow_withAPolicy_installsIt_soThePolicyConfinesTheServer() throws Exception {
+        Path granted = Files.createDirectory(dir.resolve("granted"));
+        List<String> options = securityManager(POLICY, granted).stream()
+                .map(o -> o.equals("-Djava.security.manager=default") ? "-Djava.security.manager=allow" : o).toList();
+        Proc server = procs.java(options, dir, Processes.SERVER_JAR,
+                List.of("--port", "0", "--bind", "127.0.0.1", "--data-dir", dir.resolve("elsewhere").toString()));
+        assertNotEquals(0, server.awaitExit(LONG), server.all());
+        assertTrue(server.err.stream().anyMatch(l -> l.contains("Security Manager installed")), server.all());
+        assertTrue(server.err.stream().anyMatch(l -> l.contains("access denied (\"java.io.FilePermission\"")),
+                server.all());
+    }
+
+    @Test
     void peerThePolicyDoesNotAdmit_isDropped_andTheServerKeepsAccepting() throws Exception {
         // The policy narrowed to clients from 127.0.0.1; 127.0.0.2 is loopback too, but not admitted.
         Path narrowed = dir.resolve("narrowed.policy");

@@ -108,6 +108,7 @@ public final class Main implements Callable<Integer> {
     private static boolean userLogging;
 
     public static void main(String[] args) {
+        installSecurityManagerIfAsked();
         // Before the first logger exists: the server jar's own logging setup, unless the user gave one.
         userLogging = System.getProperty("logback.configurationFile") != null;
         if (!userLogging) {
@@ -243,6 +244,21 @@ public final class Main implements Callable<Integer> {
         log.info("authkey: stored in {} (owner-only); give clients a copy with --authkey-file",
                 dataDir.resolve(GeneratedKey.FILE_NAME).toAbsolutePath());
         return key;
+    }
+
+    /**
+     * {@code -Djava.security.manager=allow -Djava.security.policy=FILE} only permits a Security
+     * Manager on JDK 17; it takes {@code =default} to install one. A user who names a policy means it
+     * to apply, so the server installs the manager itself, before it does anything else.
+     */
+    @SuppressWarnings("removal")
+    private static void installSecurityManagerIfAsked() {
+        if ("allow".equals(System.getProperty("java.security.manager"))
+                && System.getProperty("java.security.policy") != null && System.getSecurityManager() == null) {
+            System.setSecurityManager(new SecurityManager());
+            System.err.println("server.jar: Security Manager installed with the policy "
+                    + System.getProperty("java.security.policy"));
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -163,10 +163,14 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                             + from.getHostAddress() + " are still in the handshake");
                     continue;
                 }
+                // Counted here, in the one accept thread, over connections still in their handshake
+                // too: counting only finished handshakes would let a burst past the limit.
+                open.removeIf(Socket::isClosed);
+                boolean full = open.size() >= limits.maxConnections();
                 byte[] serverNonce = null;
                 if (tls == null) {
                     // Greet from here: over TLS the greeting has to wait for the TLS handshake.
-                    serverNonce = admitAndGreet(raw);
+                    serverNonce = admitAndGreet(raw, full);
                     if (serverNonce == null) {
                         peers.endHandshake(from);
                         continue;
@@ -186,7 +190,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 };
                 PendingSocket socket = new PendingSocket(raw, r -> {
                     try {
-                        return authenticate(r, nonce);
+                        return authenticate(r, nonce, full);
                     } finally {
                         end.run();
                     }
@@ -204,7 +208,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
          *
          * @return the server nonce, or null if the connection was refused or is gone (and closed)
          */
-        private byte[] admitAndGreet(Socket socket) {
+        private byte[] admitAndGreet(Socket socket, boolean full) {
             InetAddress from = socket.getInetAddress();
             long wait = peers.backoffLeft(from);
             if (wait > 0) {
@@ -212,7 +216,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                         + "; try again in " + ((wait + 999) / 1000) + " s");
                 return null;
             }
-            if (openConnections() >= limits.maxConnections()) {
+            if (full) {
                 refuse(socket, "the server has its maximum of " + limits.maxConnections()
                         + " connections open (--max-connections)");
                 return null;
@@ -233,7 +237,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
          * @return the socket RMI is to use (the TLS one with TLS)
          * @throws IOException if the connection is refused or fails; it is logged here
          */
-        private Socket authenticate(Socket raw, byte[] greeted) throws IOException {
+        private Socket authenticate(Socket raw, byte[] greeted, boolean full) throws IOException {
             String peer = peer(raw);
             Socket socket = raw;
             try {
@@ -242,7 +246,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 if (tls != null) {
                     raw.setTcpNoDelay(true);
                     socket = startTls(raw, peer);
-                    serverNonce = admitAndGreet(socket);
+                    serverNonce = admitAndGreet(socket, full);
                     if (serverNonce == null) {
                         throw new SocketException("refused");
                     }
@@ -253,10 +257,10 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                 log.debug("authenticated connection from {}", peer);
                 return socket;
             } catch (HandshakeException e) {
-                authFailures.incrementAndGet();
                 // Only a wrong key counts towards the back-off: scanners and health checks that open
-                // and close the port are not guessing keys.
+                // and close the port are not guessing keys. (Counted before the total, which tests watch.)
                 long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? peers.failed(raw.getInetAddress()) : 0;
+                authFailures.incrementAndGet();
                 log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
                         wait > 0 ? "; refusing that address for " + wait + " ms" : "");
                 closeQuietly(socket);
