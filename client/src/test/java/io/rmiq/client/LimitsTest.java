@@ -171,6 +171,30 @@ class LimitsTest {
     }
 
     @Test
+    void defaults_admitABurstOfClientsFromOneHost() throws Exception {
+        start(ConnectionLimits.DEFAULTS);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(48);
+        try {
+            List<java.util.concurrent.Future<Integer>> sizes = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 48; i++) {
+                sizes.add(pool.submit(() -> {
+                    go.await();
+                    try (QueueClient c = connect(KEY)) {
+                        return c.queue("tasks").size();
+                    }
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<Integer> f : sizes) {
+                assertEquals(0, f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void badLimits_areRefusedWithTheirValues() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ConnectionLimits(0, 8, 5, 1000));

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class AuthServerSocketFactory implements RMIServerSocketFactory {
 
     private static final Logger log = LoggerFactory.getLogger(AuthServerSocketFactory.class);
-    private static final int MAX_HANDSHAKES = 64;
+    /** Handshakes under way at once, from everyone: each holds an RMI thread for at most the handshake timeout. */
+    private static final int MAX_HANDSHAKES = 256;
 
     private final InetAddress bind;
     private final byte[] key;

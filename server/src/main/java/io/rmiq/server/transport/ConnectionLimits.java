@@ -14,8 +14,12 @@ package io.rmiq.server.transport;
 public record ConnectionLimits(int maxConnections, int maxUnauthenticatedPerPeer, int authFailuresBeforeBackoff,
                                long maxBackoffMillis) {
 
-    /** Generous for a LAN of workers, small enough that one address cannot starve the others. */
-    public static final ConnectionLimits DEFAULTS = new ConnectionLimits(1024, 8, 5, 30_000);
+    /**
+     * Generous for a LAN of workers, small enough that one address cannot starve the others. 64 per
+     * address: one host may start dozens of clients at once (a bench of 64 clients, a worker host
+     * behind NAT), and each new client opens two connections; a handshake lasts about a millisecond.
+     */
+    public static final ConnectionLimits DEFAULTS = new ConnectionLimits(1024, 64, 5, 30_000);
 
     public ConnectionLimits {
         if (maxConnections < 1 || maxUnauthenticatedPerPeer < 1 || authFailuresBeforeBackoff < 1
