@@ -44,9 +44,11 @@ public interface RemoteQueue extends Remote {
      * Leases up to {@code max} items to {@code session}, waiting up to {@code timeoutMillis} (capped
      * by the server) for the first one.
      *
-     * @return the leased items in queue order; empty when none arrived in time
+     * @return the leased items in queue order, framed as {@link io.rmiq.api.internal.LeasedFrames}
+     *         says (no items when none arrived in time): one array crosses the wire, not an object
+     *         per item
      */
-    LeasedItem[] receive(int max, long timeoutMillis, long session) throws RemoteException;
+    byte[] receive(int max, long timeoutMillis, long session) throws RemoteException;
 
     /**
      * Finishes leased tasks. A lease is named by task id and attempt, so that a consumer whose lease

@@ -1,6 +1,5 @@
 package io.rmiq.client;
 
-import io.rmiq.api.LeasedItem;
 import io.rmiq.api.RemoteQueue;
 import java.rmi.RemoteException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +69,7 @@ final class ReconnectingQueue implements RemoteQueue {
     }
 
     @Override
-    public LeasedItem[] receive(int max, long timeoutMillis, long session) throws RemoteException {
+    public byte[] receive(int max, long timeoutMillis, long session) throws RemoteException {
         return via(q -> q.receive(max, timeoutMillis, session));
     }
 

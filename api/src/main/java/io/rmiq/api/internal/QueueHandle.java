@@ -115,7 +115,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
             long sid = calls.uninterruptibly(session::id);
             LeasedItem[] got;
             try {
-                got = calls.call(() -> remote.receive(max, wait, sid));
+                got = LeasedFrames.decode(calls.call(() -> remote.receive(max, wait, sid)));
             } catch (SessionExpiredException e) {
                 session.expired(sid);
                 continue;

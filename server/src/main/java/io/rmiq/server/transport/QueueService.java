@@ -1,6 +1,7 @@
 package io.rmiq.server.transport;
 
 import io.rmiq.api.LeasedItem;
+import io.rmiq.api.internal.LeasedFrames;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RmiqException;
@@ -80,7 +81,7 @@ public final class QueueService implements RemoteQueue {
     }
 
     @Override
-    public LeasedItem[] receive(int max, long timeoutMillis, long session) {
+    public byte[] receive(int max, long timeoutMillis, long session) {
         checkMax(max);
         if (!sessions.isLive(session)) {
             throw new SessionExpiredException(session);
@@ -94,7 +95,7 @@ public final class QueueService implements RemoteQueue {
             });
             throw new SessionExpiredException(session);
         }
-        return got;
+        return LeasedFrames.encode(got);
     }
 
     @Override
