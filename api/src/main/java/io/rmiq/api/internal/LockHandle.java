@@ -119,8 +119,8 @@ public final class LockHandle implements DistributedLock {
         }
     }
 
-    @Override
-    public void unlock() {
+    /** The session this handle holds the lock in. */
+    private long heldSession() {
         long sid;
         synchronized (this) {
             sid = session;
@@ -128,6 +128,12 @@ public final class LockHandle implements DistributedLock {
         if (sid == 0) {
             throw new LockNotHeldException("this handle does not hold lock '" + name + "'");
         }
+        return sid;
+    }
+
+    @Override
+    public void unlock() {
+        long sid = heldSession();
         try {
             calls.uninterruptibly(() -> {
                 remote.release(name, sid, ticket);
@@ -142,13 +148,7 @@ public final class LockHandle implements DistributedLock {
 
     @Override
     public void renew() {
-        long sid;
-        synchronized (this) {
-            sid = session;
-        }
-        if (sid == 0) {
-            throw new LockNotHeldException("this handle does not hold lock '" + name + "'");
-        }
+        long sid = heldSession();
         try {
             calls.uninterruptibly(() -> remote.renew(name, sid, ticket));
         } catch (LockNotHeldException e) {
