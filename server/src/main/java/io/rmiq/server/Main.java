@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
             "Runs an rmiq queue server: an RMI registry and its queues on one authenticated TCP port.",
             "Prints 'rmiq listening on HOST:PORT' on standard output once clients can connect",
             "(and then 'rmiq python port PORT' with --python-port).",
-            "The authkey comes from --authkey-file, else the RMIQ_AUTHKEY environment variable, else the",
-            "file 'authkey' in the data directory, which is generated (owner-only) when missing."})
+            "The authkey (16 bytes or more) comes from --authkey-file (readable by its owner only), else the "
+                    + "RMIQ_AUTHKEY environment variable, else the file 'authkey' in the data directory, which is "
+                    + "generated (owner-only) when missing."})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port for the registry, the queues and DGC; 0 picks a free one (default: ${DEFAULT-VALUE}).")
