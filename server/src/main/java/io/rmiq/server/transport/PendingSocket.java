@@ -57,9 +57,8 @@ final class PendingSocket extends Socket {
                 }
                 try {
                     Socket done = handshaker.authenticate(raw);
-                    if (soTimeout >= 0) {
-                        done.setSoTimeout(soTimeout);
-                    }
+                    // What RMI asked for, else no timeout: the handshake's own must not outlive it.
+                    done.setSoTimeout(Math.max(soTimeout, 0));
                     socket = done;
                 } catch (IOException e) {
                     failure = e;
