@@ -3,8 +3,6 @@ package io.rmiq.client;
 import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RemoteQueueManager;
 import java.rmi.RemoteException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * The lock service of the server the client currently knows, as {@link ReconnectingQueue} is for a
@@ -12,43 +10,14 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class ReconnectingLocks implements RemoteLocks {
 
-    private final QueueClient client;
-    private final ConcurrentMap<RemoteQueueManager, RemoteLocks> stubs = new ConcurrentHashMap<>();
+    private final CurrentStub<RemoteLocks> current;
 
     ReconnectingLocks(QueueClient client) {
-        this.client = client;
+        this.current = new CurrentStub<>(client, RemoteQueueManager::locks, "the lock service");
     }
 
-    private RemoteLocks stub() throws RemoteException {
-        try {
-            RemoteQueueManager manager = client.manager();
-            RemoteLocks stub = stubs.get(manager);
-            if (stub == null) {
-                stubs.clear(); // a lost server's stub is no use
-                stub = manager.locks();
-                stubs.put(manager, stub);
-            }
-            return stub;
-        } catch (RemoteException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new RemoteException("looking up the lock service failed", e);
-        }
-    }
-
-    private interface Call<T> {
-        T on(RemoteLocks l) throws RemoteException;
-    }
-
-    /** Calls the current stub; a failure to reach the server makes the client look it up again next time. */
-    private <T> T via(Call<T> call) throws RemoteException {
-        RemoteQueueManager used = client.currentManager();
-        try {
-            return call.on(stub());
-        } catch (RemoteException e) {
-            client.lost(used);
-            throw e;
-        }
+    private <T> T via(CurrentStub.Call<RemoteLocks, T> call) throws RemoteException {
+        return current.via(call);
     }
 
     @Override

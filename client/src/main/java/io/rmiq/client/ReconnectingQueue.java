@@ -2,8 +2,6 @@ package io.rmiq.client;
 
 import io.rmiq.api.RemoteQueue;
 import java.rmi.RemoteException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * A queue's wire interface that always calls the server the client currently knows: when a server
@@ -12,45 +10,16 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class ReconnectingQueue implements RemoteQueue {
 
-    private final QueueClient client;
     private final String name;
-    private final ConcurrentMap<Object, RemoteQueue> stubs = new ConcurrentHashMap<>();
+    private final CurrentStub<RemoteQueue> current;
 
     ReconnectingQueue(QueueClient client, String name) {
-        this.client = client;
         this.name = name;
+        this.current = new CurrentStub<>(client, m -> m.queue(name), "queue '" + name + "'");
     }
 
-    private RemoteQueue stub() throws RemoteException {
-        try {
-            Object manager = client.manager();
-            RemoteQueue stub = stubs.get(manager);
-            if (stub == null) {
-                stubs.clear(); // stubs of a lost server are no use
-                stub = ((io.rmiq.api.RemoteQueueManager) manager).queue(name);
-                stubs.put(manager, stub);
-            }
-            return stub;
-        } catch (RemoteException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new RemoteException("looking up queue '" + name + "' failed", e);
-        }
-    }
-
-    private interface Call<T> {
-        T on(RemoteQueue q) throws RemoteException;
-    }
-
-    /** Calls the current stub; a failure to reach the server makes the client look it up again next time. */
-    private <T> T via(Call<T> call) throws RemoteException {
-        Object used = client.currentManager();
-        try {
-            return call.on(stub());
-        } catch (RemoteException e) {
-            client.lost((io.rmiq.api.RemoteQueueManager) used);
-            throw e;
-        }
+    private <T> T via(CurrentStub.Call<RemoteQueue, T> call) throws RemoteException {
+        return current.via(call);
     }
 
     @Override
