@@ -118,7 +118,6 @@ class MaliciousServerTest {
         UnicastRemoteObject.unexportObject(manager, true);
         UnicastRemoteObject.unexportObject(queue, true);
         UnicastRemoteObject.unexportObject(registry, true);
-        ssf.shutdown();
     }
 
     @Test

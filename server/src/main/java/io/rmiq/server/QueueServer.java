@@ -225,7 +225,6 @@ public final class QueueServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             unexportAll(reg);
-            socketFactory.shutdown();
             journal.close();
             if (http != null) {
                 http.close();
@@ -247,7 +246,6 @@ public final class QueueServer implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 unexportAll(reg);
-                socketFactory.shutdown();
                 journal.close();
                 if (http != null) {
                     http.close();
@@ -555,7 +553,6 @@ public final class QueueServer implements AutoCloseable {
         locks.close();
         drain();
         unexportAll(registry);
-        socketFactory.shutdown();
         try {
             journal.close();
         } catch (IOException e) {

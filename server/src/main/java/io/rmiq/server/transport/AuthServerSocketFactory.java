@@ -46,7 +46,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
     private final Set<PendingSocket> open = ConcurrentHashMap.newKeySet();
     private final PeerGuard peers;
@@ -96,39 +95,14 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         return accepted.get();
     }
 
-    /** Connections turned away by a limit or a back-off since start. */
-    public long refused() {
-        return refused.get();
-    }
-
-    /** Authenticated connections open now. */
-    public int openConnections() {
-        open.removeIf(Socket::isClosed);
-        return (int) open.stream().filter(PendingSocket::isAuthenticated).count();
-    }
-
     /** The per-address bookkeeping, for the server's other ports to share. */
     public PeerGuard peers() {
         return peers;
     }
 
-    /** Connections accepted whose handshake has not finished yet. */
-    public int pendingHandshakes() {
-        return pending.get();
-    }
-
-    /** Whether connections run inside TLS. */
-    public boolean tls() {
-        return tls != null;
-    }
-
     /** Listening sockets this factory has opened: one, when everything shares the port. */
     public int serverSocketsOpened() {
         return serverSockets.get();
-    }
-
-    /** Nothing to stop: handshakes run on RMI's threads, and RMI closes the listening socket. */
-    public void shutdown() {
     }
 
     /**
@@ -309,7 +283,6 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
 
         /** Refuses a connection with a reason the client can show; over TLS only once TLS is up. */
         private void refuse(Socket socket, String why) {
-            refused.incrementAndGet();
             log.warn("refused connection from {}: {}", peer(socket), why);
             if (tls == null || socket instanceof SSLSocket) {
                 Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);

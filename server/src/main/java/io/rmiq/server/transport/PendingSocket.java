@@ -76,10 +76,6 @@ final class PendingSocket extends Socket {
         return s != null ? s : raw;
     }
 
-    boolean isAuthenticated() {
-        return socket != null;
-    }
-
     @Override
     public InputStream getInputStream() throws IOException {
         return authenticated().getInputStream();
