@@ -204,10 +204,47 @@ final class PendingSocket extends Socket {
             closedOnce = true;
         }
         try {
+            if (socket != null) { // a stranger's connection is not worth a moment of a thread
+                lingerOverUnreadInput(socket);
+            }
             current().close();
             raw.close();
         } finally {
             closer.closed(this);
+        }
+    }
+
+    /**
+     * RMI closes a connection after a call it refused to read (e.g. over --max-call-bytes) while the
+     * client may still be sending it. Closing with unread input makes the kernel reset the
+     * connection, and the reset destroys the refusal RMI has just written: the client would see
+     * "Broken pipe" instead. So the reply goes out first, with the end of our side, and what the
+     * client still sends is read and dropped, for a moment at most. A connection closed with nothing
+     * unread (the usual end: the client went away) closes at once.
+     */
+    private static void lingerOverUnreadInput(Socket s) {
+        try {
+            if (s.isClosed()) {
+                return;
+            }
+            InputStream in = s.getInputStream();
+            byte[] sink = new byte[64 * 1024];
+            s.setSoTimeout(1);
+            try {
+                if (in.available() == 0 && in.read(sink) < 0) {
+                    return; // the client closed its side
+                }
+            } catch (java.net.SocketTimeoutException quiet) {
+                return; // nothing on the way
+            }
+            s.shutdownOutput();
+            s.setSoTimeout(250);
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until && in.read(sink) >= 0) {
+                // dropped: the call was refused
+            }
+        } catch (IOException | RuntimeException e) {
+            // the peer is gone or stopped sending: closing is all that is left
         }
     }
 
