@@ -24,21 +24,25 @@ public interface RemoteQueue extends Remote {
      * Appends items in order, waiting up to {@code timeoutMillis} (capped by the server) for room.
      * Items are in the journal before the call returns.
      *
-     * @return how many of the leading items were accepted; fewer than {@code items.length} only when
-     *         the queue stayed full until the timeout
+     * @param items the items framed as {@link io.rmiq.api.internal.ItemFrames} says: one array crosses
+     *              the wire, not one per item
+     * @return how many of the leading items were accepted; fewer than all only when the queue stayed
+     *         full until the timeout
      * @throws PayloadRejectedException if any item is refused; then none is accepted
      * @throws ServerShutdownException  if the server is stopping
      */
-    int offer(byte[][] items, long timeoutMillis) throws RemoteException;
+    int offer(byte[] items, long timeoutMillis) throws RemoteException;
 
     /**
      * Removes up to {@code max} items for good (at-most-once), waiting up to {@code timeoutMillis}
-     * (capped by the server) for the first one.
+     * (capped by the server) for the first one. A call returns fewer than {@code max} when they would
+     * pass {@link io.rmiq.api.internal.ItemFrames#TARGET_BYTES}.
      *
-     * @return the items in queue order; empty when none arrived in time
+     * @return the items in queue order, framed as {@link io.rmiq.api.internal.ItemFrames} says; no
+     *         items when none arrived in time
      * @throws ServerShutdownException if the server is stopping
      */
-    byte[][] poll(int max, long timeoutMillis) throws RemoteException;
+    byte[] poll(int max, long timeoutMillis) throws RemoteException;
 
     /**
      * Leases up to {@code max} items to {@code session}, waiting up to {@code timeoutMillis} (capped
@@ -46,7 +50,8 @@ public interface RemoteQueue extends Remote {
      *
      * @return the leased items in queue order, framed as {@link io.rmiq.api.internal.LeasedFrames}
      *         says (no items when none arrived in time): one array crosses the wire, not an object
-     *         per item
+     *         per item; fewer than {@code max} when they would pass
+     *         {@link io.rmiq.api.internal.ItemFrames#TARGET_BYTES}
      */
     byte[] receive(int max, long timeoutMillis, long session) throws RemoteException;
 

@@ -28,12 +28,12 @@ final class ReconnectingQueue implements RemoteQueue {
     }
 
     @Override
-    public int offer(byte[][] items, long timeoutMillis) throws RemoteException {
+    public int offer(byte[] items, long timeoutMillis) throws RemoteException {
         return via(q -> q.offer(items, timeoutMillis));
     }
 
     @Override
-    public byte[][] poll(int max, long timeoutMillis) throws RemoteException {
+    public byte[] poll(int max, long timeoutMillis) throws RemoteException {
         return via(q -> q.poll(max, timeoutMillis));
     }
 

@@ -82,7 +82,7 @@ class HostileInputTest {
     void gadgetChain_asAPayload_isRefusedByTheScanner_namingItsClass() throws Exception {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(new byte[][] {Gadgets.serialize(Gadgets.fileCreatingChain(marker))}, 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.fileCreatingChain(marker))), 0));
         assertTrue(e.getMessage().contains("class org.apache.commons.collections.keyvalue.TiedMapEntry is not on "
                 + "the allow list"), e.getMessage());
         assertEquals(0, raw.size());
@@ -93,8 +93,8 @@ class HostileInputTest {
     @Test
     void gadgetChain_inPlaceOfAQueueCallsArgument_isRefusedByTheCallFilter() throws Exception {
         RemoteQueue stub = (RemoteQueue) registry.lookup("tasks");
-        Method offer = RemoteQueue.class.getMethod("offer", byte[][].class, long.class);
-        // The stub's own reference, asked to send a HashSet where the method takes byte[][]
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
+        // The stub's own reference, asked to send a HashSet where the method takes byte[]
         RemoteObjectInvocationHandler h = (RemoteObjectInvocationHandler) Proxy.getInvocationHandler(stub);
         Exception e = assertThrows(Exception.class, () -> h.getRef().invoke(stub, offer,
                 new Object[] {Gadgets.fileCreatingChain(marker), 0L}, Jrmp.methodHash(offer)));
@@ -126,7 +126,7 @@ class HostileInputTest {
     @Test
     void handWrittenCalls_reachTheServer_soTheRefusalsAboveAreTheFilters() throws Exception {
         RemoteQueue stub = (RemoteQueue) registry.lookup("tasks");
-        stub.offer(new byte[][] {io.rmiq.serial.CompactCodec.tryEncode(42)}, 0);
+        stub.offer(io.rmiq.api.internal.ItemFrames.of(io.rmiq.serial.CompactCodec.tryEncode(42)), 0);
         byte[] size = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(stub, RemoteQueue.class.getMethod("size"),
                 out -> { }));
         assertTrue(Jrmp.returnedNormally(size), Jrmp.text(size));
@@ -139,11 +139,11 @@ class HostileInputTest {
     void deeplyNestedGraph_isRefused_asAPayloadAndAsAnArgument() throws Exception {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(new byte[][] {Gadgets.serialize(Gadgets.nestedLists(200))}, 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.nestedLists(200))), 0));
         assertTrue(e.getMessage().contains("nesting deeper than maxDepth 64"), e.getMessage());
 
         byte[] answer = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw,
-                RemoteQueue.class.getMethod("offer", byte[][].class, long.class),
+                RemoteQueue.class.getMethod("offer", byte[].class, long.class),
                 out -> {
                     out.writeObject(Gadgets.nestedLists(200));
                     out.writeLong(0);
@@ -158,17 +158,17 @@ class HostileInputTest {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         long before = heapAfterGc();
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(new byte[][] {Gadgets.arrayClaim(Integer.MAX_VALUE - 8)}, 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.arrayClaim(Integer.MAX_VALUE - 8)), 0));
         assertTrue(e.getMessage().contains("array length 2147483639"), e.getMessage());
 
-        // As arguments: 16 GiB claimed in a few bytes in place of byte[][], and 2 GiB inside one.
-        Method offer = RemoteQueue.class.getMethod("offer", byte[][].class, long.class);
+        // As arguments: 16 GiB claimed in a few bytes in place of byte[], and 2 GiB as the byte[] itself.
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
         byte[] longs = Jrmp.call(raw, offer, out -> {
             out.writeObject(new long[0]);
             out.writeLong(0);
         });
         byte[] bytes = Jrmp.call(raw, offer, out -> {
-            out.writeObject(new byte[][] {new byte[0]});
+            out.writeObject(new byte[0]);
             out.writeLong(0);
         });
         // 32 MB: more than any batch needs, though less than an item may be; only byte[] gets the item bound.
@@ -183,11 +183,11 @@ class HostileInputTest {
             }
         }
         byte[] inner = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw, offer, out -> {
-            out.writeObject(new byte[][] {io.rmiq.serial.CompactCodec.tryEncode(new byte[2_000_000])});
+            out.writeObject(io.rmiq.api.internal.ItemFrames.of(io.rmiq.serial.CompactCodec.tryEncode(new byte[2_000_000])));
             out.writeLong(0);
         }));
         assertTrue(Jrmp.returnedNormally(inner), "a 2 MB item is within the limits: " + Jrmp.text(inner));
-        assertEquals(1, raw.poll(1, 0).length);
+        assertEquals(1, io.rmiq.api.internal.ItemFrames.decode(raw.poll(1, 0), 1).length);
         await().atMost(Duration.ofSeconds(20)).until(() -> heapAfterGc() < before + (64 << 20));
         assertStillServing();
     }
@@ -205,12 +205,12 @@ class HostileInputTest {
         }
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         byte[] answer = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw,
-                RemoteQueue.class.getMethod("offer", byte[][].class, long.class),
+                RemoteQueue.class.getMethod("offer", byte[].class, long.class),
                 out -> {
                     out.writeObject(Gadgets.cycles());
                     out.writeLong(0);
                 }));
-        // Allowed classes, so they are read (cycles are cheap to read); then they are not a byte[][].
+        // Allowed classes, so they are read (cycles are cheap to read); then they are not a byte[].
         // (the message depends on whether reflection has generated an accessor for offer yet)
         assertTrue(Jrmp.text(answer).contains("argument type mismatch")
                 || Jrmp.text(answer).contains("java.lang.ClassCastException"), Jrmp.text(answer));

@@ -74,7 +74,7 @@ class MaliciousServerTest {
                 new Class<?>[] {RemoteQueue.class}, (proxy, method, args) -> {
                     switch (method.getName()) {
                         case "poll":
-                            return pollAnswer;
+                            return io.rmiq.api.internal.ItemFrames.of(pollAnswer);
                         case "name":
                             return "tasks";
                         case "hashCode":

@@ -133,6 +133,37 @@ abstract class QueueContractTest {
     }
 
     @Test
+    void batchesLargerThanOneFrame_crossInSeveralCalls_inOrder() throws Exception {
+        // 24 MiB each way: more than a consumer's filter admits as one array, so the server must cut
+        // what it returns, and the client what it sends, into frames.
+        DistributedQueue<byte[]> q = queue("tasks");
+        List<byte[]> items = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            byte[] item = new byte[1 << 20];
+            item[0] = (byte) i;
+            items.add(item);
+        }
+        q.putAll(items);
+        q.putAll(items);
+        assertEquals(48, q.size());
+        List<byte[]> taken = q.take(100, Duration.ofSeconds(5));
+        assertTrue(taken.size() > 1 && taken.size() < 24, "one frame's worth: " + taken.size());
+        List<Delivery<byte[]>> leased = new ArrayList<>();
+        while (taken.size() < 24) {
+            taken.addAll(q.take(24 - taken.size(), Duration.ofSeconds(5)));
+        }
+        while (leased.size() < 24) {
+            leased.addAll(q.receive(100, Duration.ofSeconds(5)));
+        }
+        for (int i = 0; i < 24; i++) {
+            assertEquals((byte) i, taken.get(i)[0]);
+            assertEquals((byte) i, leased.get(i).payload()[0]);
+        }
+        assertEquals(24, q.ack(leased));
+        assertEquals(0, q.size());
+    }
+
+    @Test
     void putAll_intoABoundedQueue_waitsForRoomBatchByBatch() throws Exception {
         DistributedQueue<Integer> q = queue("small");
         CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {

@@ -115,7 +115,7 @@ class WireFuzzTest {
         var registry = java.rmi.registry.LocateRegistry.getRegistry("127.0.0.1", server.port(),
                 AuthClientSocketFactory.bootstrap(new Keyring.Entry(KEY_BYTES, 5_000, 10_000, 30_000)));
         RemoteQueue tasks = (RemoteQueue) registry.lookup("tasks");
-        Method offer = RemoteQueue.class.getMethod("offer", byte[][].class, long.class);
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
         Method size = RemoteQueue.class.getMethod("size");
         byte[] item = CompactCodec.tryEncode(List.of(1, "two", 3L));
         List<byte[]> seeds = List.of(
@@ -123,11 +123,11 @@ class WireFuzzTest {
                         out -> out.writeObject("tasks"))),
                 call(Jrmp.call(tasks, size, out -> { })),
                 call(Jrmp.call(tasks, offer, out -> {
-                    out.writeObject(new byte[][] {item, Gadgets.serialize(List.of(1, 2))});
+                    out.writeObject(io.rmiq.api.internal.ItemFrames.of(item, Gadgets.serialize(List.of(1, 2))));
                     out.writeLong(0);
                 })),
                 call(Jrmp.call(tasks, offer, out -> { // the tripwire as a payload: scanned, never read
-                    out.writeObject(new byte[][] {Gadgets.serialize(new Tripwire())});
+                    out.writeObject(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(new Tripwire())));
                     out.writeLong(0);
                 })),
                 call(tripwireCall(tasks, offer)),
@@ -186,7 +186,7 @@ class WireFuzzTest {
                 out -> out.writeObject(new Tripwire()));
     }
 
-    /** An offer whose byte[][] is a list holding a tripwire. */
+    /** An offer whose items frame is a list holding a tripwire. */
     static byte[] tripwireCall(RemoteQueue tasks, Method offer) throws IOException {
         return Jrmp.call(tasks, offer, out -> {
             out.writeObject(new ArrayList<>(List.of(new Tripwire())));

@@ -14,6 +14,7 @@ import io.rmiq.api.internal.QueueHandle;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
+import io.rmiq.api.internal.ItemFrames;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
@@ -121,10 +122,12 @@ public final class QueueServer implements AutoCloseable {
 
         AllowList allow = AllowList.defaults().with(b.allow);
         SerialLimits itemLimits = SerialLimits.PAYLOAD.withMaxBytes(b.maxItemBytes, (int) b.maxItemBytes);
-        // Arrays are allocated before their bytes arrive, so the call filter bounds them too; with room
-        // above the item limit, so that a slightly large item meets the item check and its clear message.
+        // Arrays are allocated before their bytes arrive, so the call filter bounds them too: a frame
+        // of items (ItemFrames) is near its target size or one item long; with room above the item
+        // limit, so that a slightly large item meets the item check and its clear message.
+        long frameBound = Math.max(2 * b.maxItemBytes, 2L * ItemFrames.TARGET_BYTES);
         SerialLimits callLimits = SerialLimits.CALL.withMaxBytes(b.maxCallBytes,
-                (int) Math.min(2 * b.maxItemBytes, Math.min(b.maxCallBytes, Integer.MAX_VALUE - 16)));
+                (int) Math.min(frameBound, Math.min(b.maxCallBytes, Integer.MAX_VALUE - 16)));
         this.codec = new PayloadCodec(allow, itemLimits);
         this.sessions = new Sessions(b.sessionTimeout.toMillis());
         this.localSession = sessions.openLocal();

@@ -12,7 +12,6 @@ import io.rmiq.serial.PayloadCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -60,12 +59,12 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
 
     @Override
     public void put(E item) throws InterruptedException {
-        offerUntil(new byte[][] {codec.encode(item)}, RemoteCalls.FOREVER);
+        offerUntil(List.of(codec.encode(item)), RemoteCalls.FOREVER);
     }
 
     @Override
     public boolean offer(E item, Duration timeout) throws InterruptedException {
-        return offerUntil(new byte[][] {codec.encode(item)}, RemoteCalls.deadline(timeout)) == 1;
+        return offerUntil(List.of(codec.encode(item)), RemoteCalls.deadline(timeout)) == 1;
     }
 
     @Override
@@ -74,10 +73,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         for (E item : items) {
             encoded.add(codec.encode(item));
         }
-        for (int from = 0; from < encoded.size(); from += BATCH) {
-            byte[][] batch = encoded.subList(from, Math.min(encoded.size(), from + BATCH)).toArray(new byte[0][]);
-            offerUntil(batch, RemoteCalls.FOREVER);
-        }
+        offerUntil(encoded, RemoteCalls.FOREVER);
     }
 
     @Override
@@ -213,15 +209,20 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         return calls.uninterruptibly(remote::size);
     }
 
-    /** Offers the items until all are in or the deadline passes; returns how many went in. */
-    private int offerUntil(byte[][] items, long deadline) throws InterruptedException {
+    /**
+     * Offers the items, a frame of at most {@link #BATCH} at a time, until all are in or the deadline
+     * passes with the queue still full; returns how many went in.
+     */
+    private int offerUntil(List<byte[]> items, long deadline) throws InterruptedException {
         int done = 0;
         while (true) {
             RemoteCalls.checkInterrupt();
-            byte[][] rest = done == 0 ? items : Arrays.copyOfRange(items, done, items.length);
+            int end = ItemFrames.end(items, done, BATCH);
+            byte[] frame = ItemFrames.encode(items.subList(done, end));
             long wait = RemoteCalls.slice(deadline);
-            done += calls.call(() -> remote.offer(rest, wait));
-            if (done == items.length || RemoteCalls.expired(deadline)) {
+            int accepted = calls.call(() -> remote.offer(frame, wait));
+            done += accepted;
+            if (done == items.size() || (done < end && RemoteCalls.expired(deadline))) {
                 return done;
             }
         }
@@ -231,7 +232,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         while (true) {
             RemoteCalls.checkInterrupt();
             long wait = RemoteCalls.slice(deadline);
-            byte[][] got = calls.call(() -> remote.poll(max, wait));
+            byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait)), max);
             if (got.length > 0 || RemoteCalls.expired(deadline)) {
                 return got;
             }

@@ -4,6 +4,7 @@ import io.rmiq.api.DeadLetter;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.QueueStats;
 import io.rmiq.api.ServerShutdownException;
+import io.rmiq.api.internal.ItemFrames;
 import io.rmiq.server.journal.Journal;
 import io.rmiq.server.journal.JournalRecord;
 import java.io.IOException;
@@ -235,7 +236,13 @@ public final class LocalQueue {
                 promoteDue(now);
                 if (!ready.isEmpty()) {
                     List<Task> out = new ArrayList<>(Math.min(max, ready.size()));
+                    // A frame stays near ItemFrames.TARGET_BYTES, so it passes the caller's filter
+                    long bytes = 0;
                     while (out.size() < max && !ready.isEmpty()) {
+                        bytes += ready.peekFirst().payload.length;
+                        if (!out.isEmpty() && bytes > ItemFrames.TARGET_BYTES) {
+                            break;
+                        }
                         Task t = ready.pollFirst();
                         if (session != 0) {
                             t.attempt++;

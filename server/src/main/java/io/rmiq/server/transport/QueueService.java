@@ -1,6 +1,7 @@
 package io.rmiq.server.transport;
 
 import io.rmiq.api.LeasedItem;
+import io.rmiq.api.internal.ItemFrames;
 import io.rmiq.api.internal.LeasedFrames;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RemoteQueue;
@@ -15,6 +16,7 @@ import io.rmiq.serial.StreamScanner;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.Sessions;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * The exported face of one {@link LocalQueue}. Checks every item against the allow list before it
@@ -46,14 +48,12 @@ public final class QueueService implements RemoteQueue {
     }
 
     @Override
-    public int offer(byte[][] items, long timeoutMillis) {
-        if (items == null || items.length > MAX_BATCH) {
+    public int offer(byte[] frame, long timeoutMillis) {
+        byte[][] items = ItemFrames.decode(frame, MAX_BATCH);
+        if (items.length == 0) {
             throw new PayloadRejectedException("a batch holds 1 to " + MAX_BATCH + " items");
         }
         for (int i = 0; i < items.length; i++) {
-            if (items[i] == null) {
-                throw new PayloadRejectedException("item " + i + " is null");
-            }
             if (items[i].length > limits.maxBytes()) {
                 throw new PayloadRejectedException("queue '" + queue.name() + "' refused item " + i + ": "
                         + items[i].length + " bytes, more than the server's --max-item-bytes of " + limits.maxBytes());
@@ -75,9 +75,9 @@ public final class QueueService implements RemoteQueue {
     }
 
     @Override
-    public byte[][] poll(int max, long timeoutMillis) {
+    public byte[] poll(int max, long timeoutMillis) {
         checkMax(max);
-        return run(() -> queue.poll(max, cap(timeoutMillis)));
+        return ItemFrames.encode(Arrays.asList(run(() -> queue.poll(max, cap(timeoutMillis)))));
     }
 
     @Override
