@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -57,7 +56,7 @@ public final class LocalQueue {
     private final Condition notFull = lock.newCondition();
     private final ArrayDeque<Task> ready = new ArrayDeque<>();
     private final PriorityQueue<Task> delayed = new PriorityQueue<>(Comparator.comparingLong(t -> t.notBefore));
-    private final Map<Long, Task> leased = new HashMap<>();
+    private final LeaseTable leased = new LeaseTable();
     private int reserved;
     private boolean closed;
     private final LongAdder puts = new LongAdder();
@@ -248,7 +247,7 @@ public final class LocalQueue {
                             t.attempt++;
                             t.session = session;
                             t.leaseDeadline = now + config.leaseMillis();
-                            leased.put(t.id, t);
+                            leased.put(t);
                         }
                         out.add(t);
                     }
@@ -356,14 +355,7 @@ public final class LocalQueue {
         Outcome outcome = new Outcome();
         lock.lock();
         try {
-            List<Task> expired = new ArrayList<>();
-            for (Iterator<Task> it = leased.values().iterator(); it.hasNext(); ) {
-                Task t = it.next();
-                if (which.test(t)) {
-                    it.remove();
-                    expired.add(t);
-                }
-            }
+            List<Task> expired = leased.removeIf(which);
             // Back at the head in their original order: the earliest-put goes first again.
             expired.sort(Comparator.comparingLong((Task t) -> t.id).reversed());
             for (Task t : expired) {
@@ -457,11 +449,11 @@ public final class LocalQueue {
                     live.add(t);
                 }
             }
-            for (Task t : leased.values()) {
+            leased.forEach(t -> {
                 if (t.segment == segment) {
                     live.add(t);
                 }
-            }
+            });
             if (live.isEmpty()) {
                 return 0;
             }
@@ -559,9 +551,7 @@ public final class LocalQueue {
         lock.lock();
         try {
             Map<Long, Integer> out = new HashMap<>();
-            for (Task t : leased.values()) {
-                out.merge(t.session, 1, Integer::sum);
-            }
+            leased.forEach(t -> out.merge(t.session, 1, Integer::sum));
             return out;
         } finally {
             lock.unlock();
