@@ -56,6 +56,10 @@ final class Bench implements Callable<Integer> {
     int heapTasks = 1_000_000;
     @Option(names = "--clients", paramLabel = "N", description = "Concurrent clients for the scaling measurement (default: ${DEFAULT-VALUE}).")
     int clients = 64;
+    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Least warm-up before the connect, batch and "
+            + "pipeline measurements, each (default: ${DEFAULT-VALUE}; a fresh server needs about that long to compile "
+            + "its paths while four JVMs share two cores).")
+    double warmup = 5;
     @Option(names = "--skip", split = ",", paramLabel = "NAME", description = "Measurements to leave out: connect, pairs, batch, latency, pipeline, heap, clients.")
     List<String> skip = new ArrayList<>();
 
@@ -66,6 +70,9 @@ final class Bench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (pairs < 1 || batches < 1 || pipelineTasks < 1 || latencyCalls < 1 || heapTasks < 1 || clients < 1) {
             throw new IllegalArgumentException("every size must be at least 1");
+        }
+        if (!(warmup >= 0 && warmup <= 600)) {
+            throw new IllegalArgumentException("--warmup must be 0 to 600 seconds, got " + warmup);
         }
         try (QueueClient client = connection.connect()) {
             DistributedQueue<Object> q = client.queue(queue);
@@ -98,15 +105,20 @@ final class Bench implements Callable<Integer> {
         }
     }
 
+    private long warmUntil() {
+        return System.nanoTime() + (long) (warmup * 1e9);
+    }
+
     private QueueClient newClient() {
         return connection.connect();
     }
 
     private void connect() {
         // Warm-up: a JVM's first connections run RMI's and our code in the interpreter, several
-        // times slower than a warm program; 200 connections or 3 seconds, whichever comes first.
-        long warmUntil = System.nanoTime() + 3_000_000_000L;
-        for (int i = 0; i < 200 && System.nanoTime() < warmUntil; i++) {
+        // times slower than a warm program, on both ends; a fresh server needed about a thousand
+        // connections before the median settled. 1,000 connections or --warmup, whichever comes first.
+        long warmUntil = warmUntil();
+        for (int i = 0; i < 1_000 && System.nanoTime() - warmUntil < 0; i++) {
             try (QueueClient c = newClient()) {
                 c.stats();
             }
@@ -144,20 +156,25 @@ final class Bench implements Callable<Integer> {
         for (int i = 0; i < 1_000; i++) {
             items.add(i);
         }
-        for (int round = 0; round < 2; round++) {
-            int n = round == 0 ? Math.max(1, batches / 10) : batches;
-            long t0 = System.nanoTime();
-            for (int b = 0; b < n; b++) {
-                q.putAll(items);
-                int got = 0;
-                while (got < 1_000) {
-                    got += q.take(1_000 - got, Duration.ofSeconds(10)).size();
-                }
-            }
-            if (round == 1) {
-                results.put("batch_items_per_s", Math.round(n * 1_000 / ((System.nanoTime() - t0) / 1e9)));
+        // Warm-up: rounds of a tenth of the measured batches, for --warmup at least
+        long warmUntil = warmUntil();
+        do {
+            batchesPerSecond(q, items, Math.max(1, batches / 10));
+        } while (System.nanoTime() - warmUntil < 0);
+        results.put("batch_items_per_s", Math.round(1_000 * batchesPerSecond(q, items, batches)));
+    }
+
+    private static double batchesPerSecond(DistributedQueue<Integer> q, List<Integer> items, int n)
+            throws InterruptedException {
+        long t0 = System.nanoTime();
+        for (int b = 0; b < n; b++) {
+            q.putAll(items);
+            int got = 0;
+            while (got < items.size()) {
+                got += q.take(items.size() - got, Duration.ofSeconds(10)).size();
             }
         }
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     private void latency(QueueClient client) throws InterruptedException {
@@ -218,9 +235,13 @@ final class Bench implements Callable<Integer> {
             if (!ready.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the bench's workers did not start within 60 s");
             }
-            // The workers are fresh JVMs: a round as long as the measured one (at most 100,000 tasks)
-            // lets the JIT compile their paths first, so the figure is their steady state.
-            runPipeline(client, Math.max(1_000, Math.min(pipelineTasks, 100_000)));
+            // The workers are fresh JVMs, and a fresh server is still compiling its own paths while
+            // four JVMs share the cores: rounds as long as the measured one (at most 200,000 tasks)
+            // for --warmup at least let the JIT finish first, so the figure is the steady state.
+            long warmUntil = warmUntil();
+            do {
+                runPipeline(client, Math.max(1_000, Math.min(pipelineTasks, 200_000)));
+            } while (System.nanoTime() - warmUntil < 0);
             results.put("pipeline_tasks_per_s", Math.round(runPipeline(client, pipelineTasks)));
         } finally {
             for (Process p : workers) {
