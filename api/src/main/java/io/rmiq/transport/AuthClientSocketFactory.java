@@ -79,7 +79,8 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
                     "no authkey known for the rmiq server at " + peer
                             + "; reach it through QueueClient.connect in this JVM");
         }
-        Socket socket = new Socket();
+        Socket plain = new Socket();
+        Socket socket = plain;
         try {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
@@ -101,12 +102,13 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
                 Keyring.learn(Keyring.hex(announced), entry);
             }
             socket.setSoTimeout(entry.readTimeoutMs());
+            Socket connection = new ClientSocket(socket, plain);
             if (bootstrap) {
                 synchronized (this) {
-                    opened.add(socket);
+                    opened.add(connection);
                 }
             }
-            return socket;
+            return connection;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

@@ -56,8 +56,8 @@ final class Bench implements Callable<Integer> {
     int heapTasks = 1_000_000;
     @Option(names = "--clients", paramLabel = "N", description = "Concurrent clients for the scaling measurement (default: ${DEFAULT-VALUE}).")
     int clients = 64;
-    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Least warm-up before the connect, batch and "
-            + "pipeline measurements, each (default: ${DEFAULT-VALUE}; a fresh server needs about that long to compile "
+    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Least warm-up before each of the "
+            + "connect, pairs, batch, latency and pipeline measurements (default: ${DEFAULT-VALUE}; a fresh server needs about that long to compile "
             + "its paths while four JVMs share two cores).")
     double warmup = 5;
     @Option(names = "--skip", split = ",", paramLabel = "NAME", description = "Measurements to leave out: connect, pairs, batch, latency, pipeline, heap, clients.")
@@ -144,9 +144,17 @@ final class Bench implements Callable<Integer> {
         return n / ((System.nanoTime() - t0) / 1e9);
     }
 
+    /** Put/get pairs, 5,000 at least, for --warmup at least. */
+    private void warmUp(DistributedQueue<Integer> q) throws InterruptedException {
+        long warmUntil = warmUntil();
+        do {
+            pairsPerSecond(q, 5_000);
+        } while (System.nanoTime() - warmUntil < 0);
+    }
+
     private void pairs(QueueClient client) throws InterruptedException {
         DistributedQueue<Integer> q = client.queue(queue);
-        pairsPerSecond(q, Math.min(pairs, 5_000));
+        warmUp(q);
         results.put("putget_pairs_per_s", Math.round(pairsPerSecond(q, pairs)));
     }
 
@@ -179,10 +187,7 @@ final class Bench implements Callable<Integer> {
 
     private void latency(QueueClient client) throws InterruptedException {
         DistributedQueue<Integer> q = client.queue(queue);
-        for (int i = 0; i < Math.min(5_000, latencyCalls); i++) {
-            q.put(i);
-            q.get();
-        }
+        warmUp(q);
         long[] us = new long[2 * latencyCalls];
         for (int i = 0; i < latencyCalls; i++) {
             long t0 = System.nanoTime();

@@ -1,11 +1,11 @@
 package io.rmiq.server.transport;
 
+import io.rmiq.transport.DelegatingSocket;
+import io.rmiq.transport.SpinningInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketAddress;
 import java.net.SocketException;
 
 /**
@@ -14,10 +14,9 @@ import java.net.SocketException;
  * thread has to hand the connection on. Until the handshake has succeeded, neither stream is given
  * out, so no unauthenticated byte reaches RMI.
  *
- * <p>Every method RMI calls is passed to the connected socket (the TLS one, once TLS is up); the
- * rest act on this unconnected base socket and fail as on any unconnected socket.
+ * <p>Every method RMI calls is passed to the connected socket (the TLS one, once TLS is up).
  */
-final class PendingSocket extends Socket {
+final class PendingSocket extends DelegatingSocket {
 
     /** Runs the handshake on the raw socket and returns the socket to use from then on. */
     @FunctionalInterface
@@ -38,6 +37,7 @@ final class PendingSocket extends Socket {
     private volatile IOException failure;
     private volatile int soTimeout = -1; // what RMI asked for, applied once the handshake is done
     private boolean closedOnce;
+    private InputStream input;
 
     PendingSocket(Socket raw, Handshaker handshaker, Closer closer) {
         this.raw = raw;
@@ -71,14 +71,22 @@ final class PendingSocket extends Socket {
     }
 
     /** The socket in use now: the authenticated one, else the raw one. */
-    private Socket current() {
+    @Override
+    protected Socket delegate() {
         Socket s = socket;
         return s != null ? s : raw;
     }
 
+    /** Reads watch briefly before they block ({@link SpinningInput}). */
     @Override
     public InputStream getInputStream() throws IOException {
-        return authenticated().getInputStream();
+        Socket s = authenticated();
+        synchronized (this) {
+            if (input == null) {
+                input = new SpinningInput(s.getInputStream(), raw.getInputStream());
+            }
+            return input;
+        }
     }
 
     @Override
@@ -93,96 +101,6 @@ final class PendingSocket extends Socket {
         } else {
             socket.setSoTimeout(timeout);
         }
-    }
-
-    @Override
-    public int getSoTimeout() throws SocketException {
-        return current().getSoTimeout();
-    }
-
-    @Override
-    public void setTcpNoDelay(boolean on) throws SocketException {
-        raw.setTcpNoDelay(on);
-    }
-
-    @Override
-    public boolean getTcpNoDelay() throws SocketException {
-        return raw.getTcpNoDelay();
-    }
-
-    @Override
-    public void setKeepAlive(boolean on) throws SocketException {
-        raw.setKeepAlive(on);
-    }
-
-    @Override
-    public boolean getKeepAlive() throws SocketException {
-        return raw.getKeepAlive();
-    }
-
-    @Override
-    public void setSoLinger(boolean on, int linger) throws SocketException {
-        raw.setSoLinger(on, linger);
-    }
-
-    @Override
-    public int getSoLinger() throws SocketException {
-        return raw.getSoLinger();
-    }
-
-    @Override
-    public InetAddress getInetAddress() {
-        return raw.getInetAddress();
-    }
-
-    @Override
-    public InetAddress getLocalAddress() {
-        return raw.getLocalAddress();
-    }
-
-    @Override
-    public int getPort() {
-        return raw.getPort();
-    }
-
-    @Override
-    public int getLocalPort() {
-        return raw.getLocalPort();
-    }
-
-    @Override
-    public SocketAddress getRemoteSocketAddress() {
-        return raw.getRemoteSocketAddress();
-    }
-
-    @Override
-    public SocketAddress getLocalSocketAddress() {
-        return raw.getLocalSocketAddress();
-    }
-
-    @Override
-    public boolean isConnected() {
-        return raw.isConnected();
-    }
-
-    @Override
-    public boolean isBound() {
-        return raw.isBound();
-    }
-
-    @Override
-    public boolean isClosed() {
-        return raw.isClosed();
-    }
-
-    @Override
-    public boolean isInputShutdown() {
-        return current().isInputShutdown();
-    }
-
-    @Override
-    public boolean isOutputShutdown() {
-        return current().isOutputShutdown();
     }
 
     @Override
@@ -207,7 +125,7 @@ final class PendingSocket extends Socket {
             if (socket != null) { // a stranger's connection is not worth a moment of a thread
                 lingerOverUnreadInput(socket);
             }
-            current().close();
+            delegate().close();
             raw.close();
         } finally {
             closer.closed(this);

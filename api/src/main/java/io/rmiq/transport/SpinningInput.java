@@ -1,0 +1,86 @@
+package io.rmiq.transport;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A connection's input that, when no byte is there yet, watches for one for a few microseconds
+ * before it blocks. At most one thread per spare core watches at a time, and a connection whose
+ * bytes did not come within the moment is not watched again for a while.
+ *
+ * <p>Why: an RMI call is a request and an answer, and each side waits for the other in between. A
+ * thread that blocks lets its core go idle, and waking an idle core cost more than the rest of the
+ * round trip on the virtual machines we measured: a put or get took 70 µs with idle cores and 15 µs
+ * with this. The answer to a call, and a busy caller's next call, mostly arrive within the moment.
+ */
+public final class SpinningInput extends FilterInputStream {
+
+    /** How long a read watches before it blocks. */
+    static final long SPIN_NANOS = 50_000;
+    /** Most reads in a row that block at once after watches that found nothing. */
+    static final int MAX_BACKOFF = 1_024;
+    private static final int MAX_SPINNERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    private static final AtomicInteger SPINNERS = new AtomicInteger();
+
+    private final InputStream probe;
+    // Used by one thread at a time: RMI reads a connection from one thread per call.
+    private int backoff;
+    private int skip;
+
+    /**
+     * @param in    what is read
+     * @param probe where bytes show up first: the plain socket's input under TLS (a TLS stream counts
+     *              only what it has decrypted), else {@code in} itself
+     */
+    public SpinningInput(InputStream in, InputStream probe) {
+        super(in);
+        this.probe = probe;
+    }
+
+    @Override
+    public int read() throws IOException {
+        awaitBriefly();
+        return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        awaitBriefly();
+        return super.read(b, off, len);
+    }
+
+    /** Whether the next read that finds nothing will watch before it blocks. */
+    boolean watching() {
+        return skip == 0;
+    }
+
+    private void awaitBriefly() throws IOException {
+        if (skip > 0) {
+            skip--;
+            return;
+        }
+        if (in.available() > 0 || probe.available() > 0) {
+            return;
+        }
+        if (SPINNERS.incrementAndGet() > MAX_SPINNERS) {
+            SPINNERS.decrementAndGet();
+            return;
+        }
+        boolean arrived;
+        try {
+            long start = System.nanoTime();
+            do {
+                Thread.onSpinWait();
+                arrived = probe.available() > 0;
+            } while (!arrived && System.nanoTime() - start < SPIN_NANOS);
+        } finally {
+            SPINNERS.decrementAndGet();
+        }
+        // Bytes that do not come within the moment (a busy server, a caller that pauses between
+        // calls, a long poll) mean watching this connection only takes a core from threads with work.
+        backoff = arrived ? 0 : Math.min(2 * backoff + 1, MAX_BACKOFF);
+        skip = backoff;
+    }
+}
