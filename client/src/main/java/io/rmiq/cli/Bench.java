@@ -57,8 +57,8 @@ final class Bench implements Callable<Integer> {
     @Option(names = "--clients", paramLabel = "N", description = "Concurrent clients for the scaling measurement (default: ${DEFAULT-VALUE}).")
     int clients = 64;
     @Option(names = "--warmup", paramLabel = "SECONDS", description = "Least warm-up before each of the "
-            + "connect, pairs, batch, latency and pipeline measurements (default: ${DEFAULT-VALUE}; a fresh server needs about that long to compile "
-            + "its paths while four JVMs share two cores).")
+            + "connect, pairs, batch and latency measurements, three times as much before the pipeline's, whose four "
+            + "JVMs compile their paths while they share the cores (default: ${DEFAULT-VALUE}).")
     double warmup = 5;
     @Option(names = "--skip", split = ",", paramLabel = "NAME", description = "Measurements to leave out: connect, pairs, batch, latency, pipeline, heap, clients.")
     List<String> skip = new ArrayList<>();
@@ -242,8 +242,9 @@ final class Bench implements Callable<Integer> {
             }
             // The workers are fresh JVMs, and a fresh server is still compiling its own paths while
             // four JVMs share the cores: rounds as long as the measured one (at most 200,000 tasks)
-            // for --warmup at least let the JIT finish first, so the figure is the steady state.
-            long warmUntil = warmUntil();
+            // for three times --warmup let the JIT finish first, so the figure is the steady state
+            // (on 2 cores it kept rising for about 15 s: 260,000 tasks/s after 5 s, 730,000 after 15).
+            long warmUntil = System.nanoTime() + (long) (3 * warmup * 1e9);
             do {
                 runPipeline(client, Math.max(1_000, Math.min(pipelineTasks, 200_000)));
             } while (System.nanoTime() - warmUntil < 0);
