@@ -1,7 +1,6 @@
 package io.rmiq.api.internal;
 
 import io.rmiq.api.PayloadRejectedException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -68,37 +67,16 @@ public final class ItemFrames {
      * @throws PayloadRejectedException if the frame is malformed or holds more than {@code maxItems}
      */
     public static byte[][] decode(byte[] frame, int maxItems) {
-        if (frame == null) {
-            throw new PayloadRejectedException("no items frame");
-        }
-        try {
-            ByteBuffer buf = ByteBuffer.wrap(frame);
-            int n = buf.getInt();
-            // Each item takes at least HEAD bytes, so a count the frame cannot hold is refused before
-            // an array of that size is made.
-            if (n < 0 || n > buf.remaining() / HEAD) {
-                throw new PayloadRejectedException("malformed items frame: " + n + " items in " + frame.length + " bytes");
-            }
+        return FrameReader.read(frame, "items", r -> {
+            int n = r.count(HEAD);
             if (n > maxItems) {
                 throw new PayloadRejectedException("a batch holds at most " + maxItems + " items, this one " + n);
             }
             byte[][] items = new byte[n][];
             for (int i = 0; i < n; i++) {
-                int length = buf.getInt();
-                if (length < 0 || length > buf.remaining()) {
-                    throw new PayloadRejectedException("malformed items frame: item " + i + " claims " + length
-                            + " bytes, " + buf.remaining() + " remain");
-                }
-                items[i] = new byte[length];
-                buf.get(items[i]);
-            }
-            if (buf.hasRemaining()) {
-                throw new PayloadRejectedException("malformed items frame: " + buf.remaining()
-                        + " bytes after the last item");
+                items[i] = r.payload(i);
             }
             return items;
-        } catch (BufferUnderflowException e) {
-            throw new PayloadRejectedException("malformed items frame: it ends early");
-        }
+        });
     }
 }

@@ -1,8 +1,6 @@
 package io.rmiq.api.internal;
 
 import io.rmiq.api.LeasedItem;
-import io.rmiq.api.PayloadRejectedException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 /**
@@ -37,39 +35,18 @@ public final class LeasedFrames {
     }
 
     /**
-     * @throws PayloadRejectedException if the frame is malformed, e.g. from a server that is not rmiq
+     * @throws io.rmiq.api.PayloadRejectedException if the frame is malformed, e.g. from a server that is not rmiq
      */
     public static LeasedItem[] decode(byte[] frame) {
-        try {
-            ByteBuffer buf = ByteBuffer.wrap(frame);
-            int n = buf.getInt();
-            // Each item takes at least HEAD bytes, so a count the frame cannot hold is refused
-            // before an array of that size is made.
-            if (n < 0 || n > buf.remaining() / HEAD) {
-                throw new PayloadRejectedException("malformed leased-items frame: " + n + " items in "
-                        + frame.length + " bytes");
-            }
-            LeasedItem[] items = new LeasedItem[n];
-            for (int i = 0; i < n; i++) {
-                long id = buf.getLong();
-                int attempt = buf.getInt();
-                long deadline = buf.getLong();
-                int length = buf.getInt();
-                if (length < 0 || length > buf.remaining()) {
-                    throw new PayloadRejectedException("malformed leased-items frame: item " + i + " claims "
-                            + length + " bytes, " + buf.remaining() + " remain");
-                }
-                byte[] payload = new byte[length];
-                buf.get(payload);
-                items[i] = new LeasedItem(id, attempt, deadline, payload);
-            }
-            if (buf.hasRemaining()) {
-                throw new PayloadRejectedException("malformed leased-items frame: " + buf.remaining()
-                        + " bytes after the last item");
+        return FrameReader.read(frame, "leased-items", r -> {
+            LeasedItem[] items = new LeasedItem[r.count(HEAD)];
+            for (int i = 0; i < items.length; i++) {
+                long id = r.getLong();
+                int attempt = r.getInt();
+                long deadline = r.getLong();
+                items[i] = new LeasedItem(id, attempt, deadline, r.payload(i));
             }
             return items;
-        } catch (BufferUnderflowException e) {
-            throw new PayloadRejectedException("malformed leased-items frame: it ends early");
-        }
+        });
     }
 }
