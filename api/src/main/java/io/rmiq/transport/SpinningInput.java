@@ -21,7 +21,8 @@ public final class SpinningInput extends FilterInputStream {
     static final long SPIN_NANOS = 50_000;
     /** Most reads in a row that block at once after watches that found nothing. */
     static final int MAX_BACKOFF = 1_024;
-    private static final int MAX_SPINNERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    /** None on one core: there, watching could only keep the other side from running. */
+    private static final int MAX_SPINNERS = Runtime.getRuntime().availableProcessors() - 1;
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
     private final InputStream probe;
@@ -51,7 +52,7 @@ public final class SpinningInput extends FilterInputStream {
         return super.read(b, off, len);
     }
 
-    /** Whether the next read that finds nothing will watch before it blocks. */
+    /** Whether the next read that finds nothing will watch before it blocks (given a spare core). */
     boolean watching() {
         return skip == 0;
     }
@@ -61,7 +62,7 @@ public final class SpinningInput extends FilterInputStream {
             skip--;
             return;
         }
-        if (in.available() > 0 || probe.available() > 0) {
+        if (in.available() > 0 || (probe != in && probe.available() > 0)) {
             return;
         }
         if (SPINNERS.incrementAndGet() > MAX_SPINNERS) {

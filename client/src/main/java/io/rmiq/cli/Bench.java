@@ -144,11 +144,11 @@ final class Bench implements Callable<Integer> {
         return n / ((System.nanoTime() - t0) / 1e9);
     }
 
-    /** Put/get pairs, 5,000 at least, for --warmup at least. */
+    /** Put/get pairs for --warmup at least, in rounds of 5,000 (or of --pairs, if fewer). */
     private void warmUp(DistributedQueue<Integer> q) throws InterruptedException {
         long warmUntil = warmUntil();
         do {
-            pairsPerSecond(q, 5_000);
+            pairsPerSecond(q, Math.min(pairs, 5_000));
         } while (System.nanoTime() - warmUntil < 0);
     }
 

@@ -75,6 +75,8 @@ class MaliciousServerTest {
                     switch (method.getName()) {
                         case "poll":
                             return io.rmiq.api.internal.ItemFrames.of(pollAnswer);
+                        case "offer":
+                            return -5; // "accepted" a negative number of items
                         case "name":
                             return "tasks";
                         case "hashCode":
@@ -162,5 +164,14 @@ class MaliciousServerTest {
         }
         assertFalse(marker.exists(), "the client ran the gadget chain a server sent");
         assertFalse(Tripwire.TRIPPED.get());
+    }
+
+    @Test
+    void aNonsenseCountOfAcceptedItems_isRefused_notRetriedForever() throws Exception {
+        try (QueueClient client = QueueClient.connect("127.0.0.1", port, KEY)) {
+            DistributedQueue<Object> q = client.queue("tasks");
+            PayloadRejectedException e = assertThrows(PayloadRejectedException.class, () -> q.put("x"));
+            assertTrue(e.getMessage().contains("says it accepted -5 of 1 items"), e.getMessage());
+        }
     }
 }

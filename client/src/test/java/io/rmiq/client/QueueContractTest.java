@@ -133,6 +133,13 @@ abstract class QueueContractTest {
     }
 
     @Test
+    void putAll_ofNothing_isANoOp() throws Exception {
+        DistributedQueue<Integer> q = queue("tasks");
+        q.putAll(List.of());
+        assertEquals(0, q.size());
+    }
+
+    @Test
     void batchesLargerThanOneFrame_crossInSeveralCalls_inOrder() throws Exception {
         // 24 MiB each way: more than a consumer's filter admits as one array, so the server must cut
         // what it returns, and the client what it sends, into frames.

@@ -215,17 +215,22 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
      */
     private int offerUntil(List<byte[]> items, long deadline) throws InterruptedException {
         int done = 0;
-        while (true) {
+        while (done < items.size()) {
             RemoteCalls.checkInterrupt();
             int end = ItemFrames.end(items, done, BATCH);
             byte[] frame = ItemFrames.encode(items.subList(done, end));
             long wait = RemoteCalls.slice(deadline);
             int accepted = calls.call(() -> remote.offer(frame, wait));
+            if (accepted < 0 || accepted > end - done) {
+                throw new PayloadRejectedException("the server at " + peer + " says it accepted " + accepted
+                        + " of " + (end - done) + " items; it is not an rmiq server");
+            }
             done += accepted;
-            if (done == items.size() || (done < end && RemoteCalls.expired(deadline))) {
+            if (done < end && RemoteCalls.expired(deadline)) {
                 return done;
             }
         }
+        return done;
     }
 
     private byte[][] pollUntil(int max, long deadline) throws InterruptedException {

@@ -67,6 +67,7 @@ final class LeaseTable {
         return null;
     }
 
+    /** Each task once; {@code action} must not change the table. */
     void forEach(Consumer<Task> action) {
         for (Task t : tasks) {
             if (t != null) {
