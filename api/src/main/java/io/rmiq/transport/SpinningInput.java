@@ -17,8 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SpinningInput extends FilterInputStream {
 
-    /** How long a read watches before it blocks. */
-    static final long SPIN_NANOS = 50_000;
+    /**
+     * How long a read watches before it blocks: {@code -Drmiq.spinMicros}, 50 by default; 0 turns
+     * watching off (e.g. where many JVMs share few cores and CPU matters more than latency).
+     */
+    static final long SPIN_NANOS = 1_000L * Math.max(0, Math.min(1_000, Integer.getInteger("rmiq.spinMicros", 50)));
     /** Most reads in a row that block at once after watches that found nothing. */
     static final int MAX_BACKOFF = 1_024;
     /** None on one core: there, watching could only keep the other side from running. */
@@ -28,7 +31,12 @@ public final class SpinningInput extends FilterInputStream {
     private final InputStream probe;
     // Used by one thread at a time: RMI reads a connection from one thread per call.
     private int backoff;
-    private int skip;
+    /**
+     * A new connection's first reads block at once: most connections that will carry many calls
+     * are past them within a few calls, while a connection opened for a lookup or two would only
+     * make its server watch for bytes that never come.
+     */
+    private int skip = 8;
 
     /**
      * @param in    what is read
@@ -58,8 +66,8 @@ public final class SpinningInput extends FilterInputStream {
     }
 
     private void awaitBriefly() throws IOException {
-        if (skip > 0) {
-            skip--;
+        if (skip > 0 || SPIN_NANOS == 0) {
+            skip = Math.max(0, skip - 1);
             return;
         }
         if (in.available() > 0 || (probe != in && probe.available() > 0)) {
