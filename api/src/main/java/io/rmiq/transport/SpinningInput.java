@@ -21,12 +21,29 @@ public final class SpinningInput extends FilterInputStream {
      * How long a read watches before it blocks: {@code -Drmiq.spinMicros}, 50 by default; 0 turns
      * watching off (e.g. where many JVMs share few cores and CPU matters more than latency).
      */
-    static final long SPIN_NANOS = 1_000L * Math.max(0, Math.min(1_000, Integer.getInteger("rmiq.spinMicros", 50)));
+    static final long SPIN_NANOS = 1_000L * Math.max(0, Math.min(1_000, spinMicros()));
     /** Most reads in a row that block at once after watches that found nothing. */
     static final int MAX_BACKOFF = 1_024;
     /** None on one core: there, watching could only keep the other side from running. */
     private static final int MAX_SPINNERS = Runtime.getRuntime().availableProcessors() - 1;
     private static final AtomicInteger SPINNERS = new AtomicInteger();
+
+    /** How long a read watches before it blocks, in microseconds; 0 when watching is off. */
+    public static long watchMicros() {
+        return MAX_SPINNERS < 1 ? 0 : SPIN_NANOS / 1_000;
+    }
+
+    /**
+     * The setting, or its default where a Security Manager keeps the property from this code (RMI's
+     * connection threads run with few permissions): a failure here would fail every connection.
+     */
+    private static int spinMicros() {
+        try {
+            return Integer.getInteger("rmiq.spinMicros", 50);
+        } catch (SecurityException e) {
+            return 50;
+        }
+    }
 
     private final InputStream probe;
     // Used by one thread at a time: RMI reads a connection from one thread per call.

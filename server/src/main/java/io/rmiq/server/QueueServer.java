@@ -15,6 +15,7 @@ import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;
 import io.rmiq.api.internal.ItemFrames;
+import io.rmiq.transport.SpinningInput;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.journal.Journal;
@@ -120,6 +121,9 @@ public final class QueueServer implements AutoCloseable {
         // RMI writes this host into every stub it makes from now on; it is JVM-wide by RMI's design.
         System.setProperty("java.rmi.server.hostname", advertisedHost);
 
+        // Read here, on the starting thread: under a Security Manager, RMI's connection threads,
+        // where connections first use it, have no permission to read the setting.
+        log.debug("reads watch up to {} µs before they block (-Drmiq.spinMicros)", SpinningInput.watchMicros());
         AllowList allow = AllowList.defaults().with(b.allow);
         SerialLimits itemLimits = SerialLimits.PAYLOAD.withMaxBytes(b.maxItemBytes, (int) b.maxItemBytes);
         // Arrays are allocated before their bytes arrive, so the call filter bounds them too: a frame
