@@ -16,7 +16,7 @@ final class ClientSocket extends DelegatingSocket {
      */
     ClientSocket(Socket socket, Socket plain) throws IOException {
         this.socket = socket;
-        this.in = new SpinningInput(socket.getInputStream(), plain.getInputStream());
+        this.in = SpinningInput.wrap(socket.getInputStream(), plain.getInputStream());
     }
 
     @Override

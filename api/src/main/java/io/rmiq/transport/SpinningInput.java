@@ -26,11 +26,22 @@ public final class SpinningInput extends FilterInputStream {
     static final int MAX_BACKOFF = 1_024;
     /** None on one core: there, watching could only keep the other side from running. */
     private static final int MAX_SPINNERS = Runtime.getRuntime().availableProcessors() - 1;
+    private static final boolean ON = SPIN_NANOS > 0 && MAX_SPINNERS > 0;
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
     /** How long a read watches before it blocks, in microseconds; 0 when watching is off. */
     public static long watchMicros() {
-        return MAX_SPINNERS < 1 ? 0 : SPIN_NANOS / 1_000;
+        return ON ? SPIN_NANOS / 1_000 : 0;
+    }
+
+    /**
+     * {@code in}, watched before it blocks; or {@code in} itself when watching is off.
+     *
+     * @param probe where bytes show up first: the plain socket's input under TLS (a TLS stream counts
+     *              only what it has decrypted), else {@code in} itself
+     */
+    public static InputStream wrap(InputStream in, InputStream probe) {
+        return ON ? new SpinningInput(in, probe) : in;
     }
 
     /**
@@ -55,12 +66,7 @@ public final class SpinningInput extends FilterInputStream {
      */
     private int skip = 8;
 
-    /**
-     * @param in    what is read
-     * @param probe where bytes show up first: the plain socket's input under TLS (a TLS stream counts
-     *              only what it has decrypted), else {@code in} itself
-     */
-    public SpinningInput(InputStream in, InputStream probe) {
+    SpinningInput(InputStream in, InputStream probe) {
         super(in);
         this.probe = probe;
     }
@@ -83,8 +89,8 @@ public final class SpinningInput extends FilterInputStream {
     }
 
     private void awaitBriefly() throws IOException {
-        if (skip > 0 || SPIN_NANOS == 0) {
-            skip = Math.max(0, skip - 1);
+        if (skip > 0) {
+            skip--;
             return;
         }
         if (in.available() > 0 || (probe != in && probe.available() > 0)) {

@@ -48,37 +48,25 @@ class MaliciousServerTest {
 
     /** A manager whose stats() answers {@link #statsAnswer} and whose queue() answers the evil queue. */
     static RemoteQueueManager evilManager(Remote queue) {
-        return (RemoteQueueManager) Proxy.newProxyInstance(MaliciousServerTest.class.getClassLoader(),
-                new Class<?>[] {RemoteQueueManager.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "stats":
-                            return statsAnswer;
-                        case "queue":
-                            return queue;
-                        case "sessionTimeoutMillis":
-                            return 10_000L;
-                        case "hashCode":
-                            return System.identityHashCode(proxy);
-                        case "equals":
-                            return proxy == args[0];
-                        default:
-                            Class<?> r = method.getReturnType();
-                            return r == long.class ? 0L : r == int.class ? 0 : r == boolean.class ? false : null;
-                    }
-                });
+        return evil(RemoteQueueManager.class, Map.of("stats", () -> statsAnswer, "queue", () -> queue,
+                "sessionTimeoutMillis", () -> 10_000L));
     }
 
-    /** A queue whose poll() answers {@link #pollAnswer}. */
+    /** A queue whose poll() answers {@link #pollAnswer} and whose offer() a negative count of items. */
     static RemoteQueue evilQueue() {
-        return (RemoteQueue) Proxy.newProxyInstance(MaliciousServerTest.class.getClassLoader(),
-                new Class<?>[] {RemoteQueue.class}, (proxy, method, args) -> {
+        return evil(RemoteQueue.class, Map.of("poll", () -> io.rmiq.api.internal.ItemFrames.of(pollAnswer),
+                "offer", () -> -5, "name", () -> "tasks"));
+    }
+
+    /** A proxy answering the named methods as given, every other method with zero, false or null. */
+    static <T> T evil(Class<T> type, Map<String, java.util.function.Supplier<Object>> answers) {
+        return type.cast(Proxy.newProxyInstance(MaliciousServerTest.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> {
+                    java.util.function.Supplier<Object> answer = answers.get(method.getName());
+                    if (answer != null) {
+                        return answer.get();
+                    }
                     switch (method.getName()) {
-                        case "poll":
-                            return io.rmiq.api.internal.ItemFrames.of(pollAnswer);
-                        case "offer":
-                            return -5; // "accepted" a negative number of items
-                        case "name":
-                            return "tasks";
                         case "hashCode":
                             return System.identityHashCode(proxy);
                         case "equals":
@@ -87,7 +75,7 @@ class MaliciousServerTest {
                             Class<?> r = method.getReturnType();
                             return r == long.class ? 0L : r == int.class ? 0 : r == boolean.class ? false : null;
                     }
-                });
+                }));
     }
 
     Registry registry;

@@ -83,7 +83,7 @@ final class PendingSocket extends DelegatingSocket {
         Socket s = authenticated();
         synchronized (this) {
             if (input == null) {
-                input = new SpinningInput(s.getInputStream(), raw.getInputStream());
+                input = SpinningInput.wrap(s.getInputStream(), raw.getInputStream());
             }
             return input;
         }
