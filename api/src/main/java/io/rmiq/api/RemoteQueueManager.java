@@ -61,8 +61,19 @@ public interface RemoteQueueManager extends Remote {
      */
     boolean heartbeat(long session) throws RemoteException;
 
-    /** Ends a session at once; its leased tasks go back to their queues. */
+    /**
+     * Ends a session at once: its waits end as {@link #cancelWaits} ends them, then its leased tasks go
+     * back to their queues and its locks are freed.
+     */
     void closeSession(long session) throws RemoteException;
+
+    /**
+     * Ends at once every wait of {@code session} in progress, on every queue ({@link RemoteQueue#poll},
+     * {@link RemoteQueue#receive}, which return no items) and on every lock ({@link RemoteLocks#acquire},
+     * which returns 0). For a client whose thread was interrupted, or which is closing. Waits that
+     * start afterwards are not affected.
+     */
+    void cancelWaits(long session) throws RemoteException;
 
     /**
      * Moves up to {@code max} dead letters of {@code queue} back onto it, as new tasks.

@@ -28,13 +28,21 @@ final class ReconnectingQueue implements RemoteQueue {
     }
 
     @Override
-    public int offer(byte[] items, long timeoutMillis) throws RemoteException {
-        return via(q -> q.offer(items, timeoutMillis));
+    public int offer(byte[] items, long timeoutMillis, long producer, long sequence) throws RemoteException {
+        return via(q -> q.offer(items, timeoutMillis, producer, sequence));
     }
 
     @Override
-    public byte[] poll(int max, long timeoutMillis) throws RemoteException {
-        return via(q -> q.poll(max, timeoutMillis));
+    public byte[] poll(int max, long timeoutMillis, long session) throws RemoteException {
+        return via(q -> q.poll(max, timeoutMillis, session));
+    }
+
+    @Override
+    public void giveBack(byte[] items) throws RemoteException {
+        via(q -> {
+            q.giveBack(items);
+            return null;
+        });
     }
 
     @Override
@@ -51,6 +59,14 @@ final class ReconnectingQueue implements RemoteQueue {
     public void nack(long id, int attempt, String reason, long delayMillis, long session) throws RemoteException {
         via(q -> {
             q.nack(id, attempt, reason, delayMillis, session);
+            return null;
+        });
+    }
+
+    @Override
+    public void release(long id, int attempt, String reason, long delayMillis, long session) throws RemoteException {
+        via(q -> {
+            q.release(id, attempt, reason, delayMillis, session);
             return null;
         });
     }

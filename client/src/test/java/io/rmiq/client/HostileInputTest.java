@@ -82,7 +82,7 @@ class HostileInputTest {
     void gadgetChain_asAPayload_isRefusedByTheScanner_namingItsClass() throws Exception {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.fileCreatingChain(marker))), 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.fileCreatingChain(marker))), 0, 0, 0));
         assertTrue(e.getMessage().contains("class org.apache.commons.collections.keyvalue.TiedMapEntry is not on "
                 + "the allow list"), e.getMessage());
         assertEquals(0, raw.size());
@@ -93,11 +93,11 @@ class HostileInputTest {
     @Test
     void gadgetChain_inPlaceOfAQueueCallsArgument_isRefusedByTheCallFilter() throws Exception {
         RemoteQueue stub = (RemoteQueue) registry.lookup("tasks");
-        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class, long.class, long.class);
         // The stub's own reference, asked to send a HashSet where the method takes byte[]
         RemoteObjectInvocationHandler h = (RemoteObjectInvocationHandler) Proxy.getInvocationHandler(stub);
         Exception e = assertThrows(Exception.class, () -> h.getRef().invoke(stub, offer,
-                new Object[] {Gadgets.fileCreatingChain(marker), 0L}, Jrmp.methodHash(offer)));
+                new Object[] {Gadgets.fileCreatingChain(marker), 0L, 0L, 0L}, Jrmp.methodHash(offer)));
         assertRejectedByFilter(e);
         assertFalse(marker.exists(), "the gadget fired");
 
@@ -126,7 +126,7 @@ class HostileInputTest {
     @Test
     void handWrittenCalls_reachTheServer_soTheRefusalsAboveAreTheFilters() throws Exception {
         RemoteQueue stub = (RemoteQueue) registry.lookup("tasks");
-        stub.offer(io.rmiq.api.internal.ItemFrames.of(io.rmiq.serial.CompactCodec.tryEncode(42)), 0);
+        stub.offer(io.rmiq.api.internal.ItemFrames.of(io.rmiq.serial.CompactCodec.tryEncode(42)), 0, 0, 0);
         byte[] size = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(stub, RemoteQueue.class.getMethod("size"),
                 out -> { }));
         assertTrue(Jrmp.returnedNormally(size), Jrmp.text(size));
@@ -139,14 +139,16 @@ class HostileInputTest {
     void deeplyNestedGraph_isRefused_asAPayloadAndAsAnArgument() throws Exception {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.nestedLists(200))), 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(Gadgets.nestedLists(200))), 0, 0, 0));
         assertTrue(e.getMessage().contains("nesting deeper than maxDepth 64"), e.getMessage());
 
         byte[] answer = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw,
-                RemoteQueue.class.getMethod("offer", byte[].class, long.class),
+                RemoteQueue.class.getMethod("offer", byte[].class, long.class, long.class, long.class),
                 out -> {
                     out.writeObject(Gadgets.nestedLists(200));
-                    out.writeLong(0);
+                    out.writeLong(0); // timeout
+                    out.writeLong(0); // producer
+                    out.writeLong(0); // sequence
                 }));
         assertTrue(Jrmp.text(answer).contains("filter status: REJECTED"), Jrmp.text(answer));
         assertEquals(0, raw.size());
@@ -158,18 +160,22 @@ class HostileInputTest {
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         long before = heapAfterGc();
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.arrayClaim(Integer.MAX_VALUE - 8)), 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(Gadgets.arrayClaim(Integer.MAX_VALUE - 8)), 0, 0, 0));
         assertTrue(e.getMessage().contains("array length 2147483639"), e.getMessage());
 
         // As arguments: 16 GiB claimed in a few bytes in place of byte[], and 2 GiB as the byte[] itself.
-        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class, long.class, long.class);
         byte[] longs = Jrmp.call(raw, offer, out -> {
             out.writeObject(new long[0]);
-            out.writeLong(0);
+            out.writeLong(0); // timeout
+            out.writeLong(0); // producer
+            out.writeLong(0); // sequence
         });
         byte[] bytes = Jrmp.call(raw, offer, out -> {
             out.writeObject(new byte[0]);
-            out.writeLong(0);
+            out.writeLong(0); // timeout
+            out.writeLong(0); // producer
+            out.writeLong(0); // sequence
         });
         // 32 MB: more than any batch needs, though less than an item may be; only byte[] gets the item bound.
         byte[] fewLongs = longs.clone();
@@ -184,10 +190,12 @@ class HostileInputTest {
         }
         byte[] inner = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw, offer, out -> {
             out.writeObject(io.rmiq.api.internal.ItemFrames.of(io.rmiq.serial.CompactCodec.tryEncode(new byte[2_000_000])));
-            out.writeLong(0);
+            out.writeLong(0); // timeout
+            out.writeLong(0); // producer
+            out.writeLong(0); // sequence
         }));
         assertTrue(Jrmp.returnedNormally(inner), "a 2 MB item is within the limits: " + Jrmp.text(inner));
-        assertEquals(1, io.rmiq.api.internal.ItemFrames.decode(raw.poll(1, 0), 1).length);
+        assertEquals(1, io.rmiq.api.internal.ItemFrames.decode(raw.poll(1, 0, 0), 1).length);
         await().atMost(Duration.ofSeconds(20)).until(() -> heapAfterGc() < before + (64 << 20));
         assertStillServing();
     }
@@ -205,10 +213,12 @@ class HostileInputTest {
         }
         RemoteQueue raw = (RemoteQueue) registry.lookup("tasks");
         byte[] answer = Jrmp.invoke(server.port(), KEY_BYTES, Jrmp.call(raw,
-                RemoteQueue.class.getMethod("offer", byte[].class, long.class),
+                RemoteQueue.class.getMethod("offer", byte[].class, long.class, long.class, long.class),
                 out -> {
                     out.writeObject(Gadgets.cycles());
-                    out.writeLong(0);
+                    out.writeLong(0); // timeout
+                    out.writeLong(0); // producer
+                    out.writeLong(0); // sequence
                 }));
         // Allowed classes, so they are read (cycles are cheap to read); then they are not a byte[].
         // (the message depends on whether reflection has generated an accessor for offer yet)
@@ -231,8 +241,8 @@ class HostileInputTest {
 
     /** Overwrites the length of the empty array that ends a call's arguments, just before its long. */
     private static void patchLastArrayLength(byte[] stream, int length) {
-        // the call ends: the array's length (4 bytes), then block data holding the long (0x77 0x08 + 8 bytes)
-        int at = stream.length - 10 - 4;
+        // the call ends: the array's length (4 bytes), then block data holding the three longs (0x77 0x18 + 24 bytes)
+        int at = stream.length - 26 - 4;
         stream[at] = (byte) (length >>> 24);
         stream[at + 1] = (byte) (length >>> 16);
         stream[at + 2] = (byte) (length >>> 8);

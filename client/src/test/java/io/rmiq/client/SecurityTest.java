@@ -155,7 +155,7 @@ class SecurityTest {
                 .getRegistry("127.0.0.1", server.port(), AuthClientSocketFactory.bootstrap(entry()))
                 .lookup("tasks");
         PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(serialize(List.of(1, new Tripwire()))), 0));
+                () -> raw.offer(io.rmiq.api.internal.ItemFrames.of(serialize(List.of(1, new Tripwire()))), 0, 0, 0));
         assertTrue(e.getMessage().contains("io.rmiq.client.Tripwire"), e.getMessage());
         assertEquals(0, raw.size());
         assertFalse(Tripwire.TRIPPED.get());

@@ -115,7 +115,7 @@ class WireFuzzTest {
         var registry = java.rmi.registry.LocateRegistry.getRegistry("127.0.0.1", server.port(),
                 AuthClientSocketFactory.bootstrap(new Keyring.Entry(KEY_BYTES, 5_000, 10_000, 30_000)));
         RemoteQueue tasks = (RemoteQueue) registry.lookup("tasks");
-        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class);
+        Method offer = RemoteQueue.class.getMethod("offer", byte[].class, long.class, long.class, long.class);
         Method size = RemoteQueue.class.getMethod("size");
         byte[] item = CompactCodec.tryEncode(List.of(1, "two", 3L));
         List<byte[]> seeds = List.of(
@@ -124,11 +124,15 @@ class WireFuzzTest {
                 call(Jrmp.call(tasks, size, out -> { })),
                 call(Jrmp.call(tasks, offer, out -> {
                     out.writeObject(io.rmiq.api.internal.ItemFrames.of(item, Gadgets.serialize(List.of(1, 2))));
-                    out.writeLong(0);
+                    out.writeLong(0); // timeout
+                    out.writeLong(0); // producer
+                    out.writeLong(0); // sequence
                 })),
                 call(Jrmp.call(tasks, offer, out -> { // the tripwire as a payload: scanned, never read
                     out.writeObject(io.rmiq.api.internal.ItemFrames.of(Gadgets.serialize(new Tripwire())));
-                    out.writeLong(0);
+                    out.writeLong(0); // timeout
+                    out.writeLong(0); // producer
+                    out.writeLong(0); // sequence
                 })),
                 call(tripwireCall(tasks, offer)),
                 concat(jrmpHeader(), new byte[] {0x52, 0x52}), // pings
@@ -190,7 +194,9 @@ class WireFuzzTest {
     static byte[] tripwireCall(RemoteQueue tasks, Method offer) throws IOException {
         return Jrmp.call(tasks, offer, out -> {
             out.writeObject(new ArrayList<>(List.of(new Tripwire())));
-            out.writeLong(0);
+            out.writeLong(0); // timeout
+            out.writeLong(0); // producer
+            out.writeLong(0); // sequence
         });
     }
 

@@ -175,7 +175,8 @@ public final class QueueServer implements AutoCloseable {
             recovery.journal().compactor(this::copyForward);
         }
         try {
-            this.locks = new Locks(b.dataDir == null ? null : b.dataDir.resolve("fencing-tokens"), sessions::isLive);
+            this.locks = new Locks(b.dataDir == null ? null : b.dataDir.resolve("fencing-tokens"), sessions::isLive,
+                    sessions::waitMark);
         } catch (IOException e) {
             journal.close();
             if (http != null) {
@@ -220,7 +221,7 @@ public final class QueueServer implements AutoCloseable {
                     lockService, port, clientFactory, socketFactory, callFilter);
             exported.add(lockService);
             ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
-                    this::requeueDead, lockStub);
+                    this::requeueDead, lockStub, locks);
             managerService = manager;
             manager.advertisedAddress(hostPort(advertisedHost, port));
             Remote managerStub = UnicastRemoteObject.exportObject(manager, port, clientFactory, socketFactory, callFilter);
@@ -440,6 +441,21 @@ public final class QueueServer implements AutoCloseable {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
         return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession);
+    }
+
+    /** The queue's wire interface, called directly: for tests of the wire calls without RMI. */
+    RemoteQueue queueService(String name) {
+        return services.get(name);
+    }
+
+    /** The manager's wire interface, called directly: for tests of the wire calls without RMI. */
+    RemoteQueueManager managerService() {
+        return managerService;
+    }
+
+    /** The locks' wire interface, called directly: for tests of the wire calls without RMI. */
+    RemoteLocks lockService() {
+        return lockService;
     }
 
     /**

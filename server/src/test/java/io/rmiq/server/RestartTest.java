@@ -85,4 +85,17 @@ class RestartTest {
             assertEquals(0, server.queue("tasks").size());
         }
     }
+
+    @Test
+    void restart_keepsItemsGivenBack() throws Exception {
+        try (QueueServer server = start()) {
+            io.rmiq.api.RemoteQueue tasks = server.queueService("tasks");
+            server.<String>queue("tasks").putAll(List.of("a", "b"));
+            byte[] taken = tasks.poll(2, 0, 0);
+            tasks.giveBack(taken);
+        }
+        try (QueueServer server = start()) {
+            assertEquals(List.of("a", "b"), server.<String>queue("tasks").take(10, Duration.ZERO));
+        }
+    }
 }

@@ -220,7 +220,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
             int end = ItemFrames.end(items, done, BATCH);
             byte[] frame = ItemFrames.encode(items.subList(done, end));
             long wait = RemoteCalls.slice(deadline);
-            int accepted = calls.call(() -> remote.offer(frame, wait));
+            int accepted = calls.call(() -> remote.offer(frame, wait, 0, 0));
             if (accepted < 0 || accepted > end - done) {
                 throw new PayloadRejectedException("the server at " + peer + " says it accepted " + accepted
                         + " of " + (end - done) + " items; it is not an rmiq server");
@@ -237,7 +237,7 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         while (true) {
             RemoteCalls.checkInterrupt();
             long wait = RemoteCalls.slice(deadline);
-            byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait)), max);
+            byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait, 0)), max);
             if (got.length > 0 || RemoteCalls.expired(deadline)) {
                 return got;
             }

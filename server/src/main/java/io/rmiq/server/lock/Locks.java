@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongPredicate;
+import java.util.function.LongToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,7 @@ public final class Locks {
     private final Map<String, Entry> entries = new HashMap<>();
     private final FencingTokens tokens;
     private final LongPredicate liveSession;
+    private final LongToIntFunction waitMark;
     private boolean closed;
 
     /**
@@ -75,8 +77,17 @@ public final class Locks {
      * @param liveSession whether a session is still live
      */
     public Locks(Path tokenFile, LongPredicate liveSession) throws IOException {
+        this(tokenFile, liveSession, session -> 0);
+    }
+
+    /**
+     * @param waitMark a session's count of cancelled waits: a wait ends, unsuccessful, when it changes
+     *                 (then {@link #wakeWaiters} wakes it to see)
+     */
+    public Locks(Path tokenFile, LongPredicate liveSession, LongToIntFunction waitMark) throws IOException {
         this.tokens = new FencingTokens(tokenFile);
         this.liveSession = liveSession;
+        this.waitMark = waitMark;
     }
 
     /**
@@ -88,6 +99,7 @@ public final class Locks {
     public long acquire(String name, long session, long ticket, long leaseMillis, long waitMillis)
             throws InterruptedException, IOException {
         long deadline = System.nanoTime() + nanos(waitMillis);
+        int mark = waitMark.applyAsInt(session);
         mutex.lockInterruptibly();
         Entry e = null;
         try {
@@ -116,7 +128,7 @@ public final class Locks {
                     return e.token;
                 }
                 long left = deadline - now;
-                if (left <= 0) {
+                if (left <= 0 || waitMark.applyAsInt(session) != mark) {
                     return 0;
                 }
                 if (e.leaseNanos != 0) {
@@ -232,6 +244,16 @@ public final class Locks {
         try {
             Entry e = entries.get(name);
             return e == null ? 0 : e.waiters;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Wakes every waiter, so that those whose waits were cancelled end; the others wait on. */
+    public void wakeWaiters() {
+        mutex.lock();
+        try {
+            entries.values().forEach(e -> e.freed.signalAll());
         } finally {
             mutex.unlock();
         }

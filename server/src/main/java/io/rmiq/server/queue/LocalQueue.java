@@ -185,7 +185,17 @@ public final class LocalQueue {
      * @return the items in order, possibly none
      */
     public byte[][] poll(int max, long timeoutMillis) throws InterruptedException, IOException {
-        List<Task> taken = take(max, timeoutMillis, 0);
+        return poll(max, timeoutMillis, null);
+    }
+
+    /**
+     * As {@link #poll(int, long)}; the wait also ends, with no items, when {@code waiter}'s waits are
+     * cancelled ({@link Sessions#cancelWaits}, then {@link #wakeWaiters}).
+     *
+     * @param waiter the caller's session, or null
+     */
+    public byte[][] poll(int max, long timeoutMillis, Sessions.Session waiter) throws InterruptedException, IOException {
+        List<Task> taken = take(max, timeoutMillis, 0, waiter);
         if (taken.isEmpty()) {
             return NO_ITEMS;
         }
@@ -212,7 +222,13 @@ public final class LocalQueue {
      * first.
      */
     public LeasedItem[] receive(int max, long timeoutMillis, long session) throws InterruptedException {
-        List<Task> taken = take(max, timeoutMillis, session);
+        return receive(max, timeoutMillis, session, null);
+    }
+
+    /** As {@link #receive(int, long, long)}; the wait also ends when {@code waiter}'s waits are cancelled. */
+    public LeasedItem[] receive(int max, long timeoutMillis, long session, Sessions.Session waiter)
+            throws InterruptedException {
+        List<Task> taken = take(max, timeoutMillis, session, waiter);
         if (taken.isEmpty()) {
             return NO_LEASES;
         }
@@ -225,8 +241,10 @@ public final class LocalQueue {
     }
 
     /** Takes ready tasks: for good when {@code session} is 0, else under a lease to it. */
-    private List<Task> take(int max, long timeoutMillis, long session) throws InterruptedException {
+    private List<Task> take(int max, long timeoutMillis, long session, Sessions.Session waiter)
+            throws InterruptedException {
         long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
+        int mark = waiter == null ? 0 : waiter.waitMark();
         lock.lockInterruptibly();
         try {
             while (true) {
@@ -237,12 +255,18 @@ public final class LocalQueue {
                     List<Task> out = new ArrayList<>(Math.min(max, ready.size()));
                     // A frame stays near ItemFrames.TARGET_BYTES, so it passes the caller's filter
                     long bytes = 0;
+                    int counted = 0;
                     while (out.size() < max && !ready.isEmpty()) {
                         bytes += ready.peekFirst().payload.length;
                         if (!out.isEmpty() && bytes > ItemFrames.TARGET_BYTES) {
                             break;
                         }
                         Task t = ready.pollFirst();
+                        if (t.givenBack) {
+                            t.givenBack = false; // its first take was counted
+                        } else {
+                            counted++;
+                        }
                         if (session != 0) {
                             t.attempt++;
                             t.session = session;
@@ -253,12 +277,12 @@ public final class LocalQueue {
                     }
                     if (session == 0) {
                         notFull.signalAll();
-                        acks.add(out.size());
+                        acks.add(counted);
                     }
-                    takes.add(out.size());
+                    takes.add(counted);
                     return out;
                 }
-                if (nanos <= 0) {
+                if (nanos <= 0 || (waiter != null && waiter.cancelledSince(mark))) {
                     return List.of();
                 }
                 long untilDue = delayed.isEmpty() ? Long.MAX_VALUE
@@ -314,6 +338,76 @@ public final class LocalQueue {
             lock.unlock();
         }
         outcome.finish();
+    }
+
+    /**
+     * Gives a leased task back without spending an attempt, invisible for {@code delayMillis}; ignored
+     * unless {@code session} holds it. It never moves to the dead letters: the delivery did not count.
+     */
+    public void release(long id, int attempt, long delayMillis, long session) throws IOException {
+        List<JournalRecord> records;
+        lock.lock();
+        try {
+            Task t = leased.get(id);
+            if (!holds(t, attempt, session)) {
+                return;
+            }
+            leased.remove(id);
+            t.attempt--;
+            records = List.of(new JournalRecord.Requeue(name(), t.id, t.attempt));
+            if (delayMillis > 0) {
+                t.notBefore = clock.getAsLong() + delayMillis;
+                delayed.add(t);
+            } else {
+                ready.addFirst(t);
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        journal.write(records);
+    }
+
+    /**
+     * Puts items taken for good back at the head, in their order, ignoring capacity and the memory
+     * limit (they were held a moment ago): for a consumer that could not hand them over. Returns once
+     * they are in the journal, as new tasks.
+     */
+    public void giveBack(byte[][] items) throws IOException {
+        if (items.length == 0) {
+            return;
+        }
+        long first = ids.getAndAdd(items.length);
+        List<JournalRecord> records = new ArrayList<>(items.length);
+        long bytes = 0;
+        for (int i = 0; i < items.length; i++) {
+            records.add(new JournalRecord.Put(name(), first + i, 0, items[i]));
+            bytes += MemoryBudget.cost(items[i]);
+        }
+        int segment = journal.write(records);
+        memory.take(bytes);
+        lock.lock();
+        try {
+            long now = clock.getAsLong();
+            for (int i = items.length - 1; i >= 0; i--) {
+                Task t = new Task(first + i, items[i], 0, segment, now);
+                t.givenBack = true;
+                ready.addFirst(t);
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every wait on this queue, so that those whose session's waits were cancelled end. */
+    public void wakeWaiters() {
+        lock.lock();
+        try {
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Renews leases; for each id the new deadline, or 0 if {@code session} no longer held it. */

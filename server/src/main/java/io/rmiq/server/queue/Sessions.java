@@ -26,6 +26,8 @@ public final class Sessions {
         final boolean local;
         final long openedAt;
         volatile long lastSeen;
+        /** Bumped by {@link Sessions#cancelWaits}: a wait that saw another value ends. */
+        volatile int cancels;
 
         Session(long id, String description, boolean local, long now) {
             this.id = id;
@@ -53,6 +55,16 @@ public final class Sessions {
 
         public String description() {
             return description;
+        }
+
+        /** What a wait starting now compares against: see {@link #cancelledSince}. */
+        public int waitMark() {
+            return cancels;
+        }
+
+        /** Whether the session's waits were cancelled since {@code mark} was taken. */
+        public boolean cancelledSince(int mark) {
+            return cancels != mark;
         }
     }
 
@@ -91,6 +103,33 @@ public final class Sessions {
         return live.containsKey(id);
     }
 
+    /** The live session {@code id}, or null. */
+    public Session get(long id) {
+        return live.get(id);
+    }
+
+    /** The session's {@link Session#waitMark}, or 0 if it is not live. */
+    public int waitMark(long id) {
+        Session s = live.get(id);
+        return s == null ? 0 : s.cancels;
+    }
+
+    /**
+     * Marks every wait of the session in progress as cancelled; the caller then wakes the waiters.
+     *
+     * @return false if the session is not live
+     */
+    public boolean cancelWaits(long id) {
+        Session s = live.get(id);
+        if (s == null) {
+            return false;
+        }
+        synchronized (s) {
+            s.cancels++;
+        }
+        return true;
+    }
+
     /** Returns false if the session is unknown: expired, closed, or from before a restart. */
     public boolean heartbeat(long id, long now) {
         Session s = live.get(id);
@@ -103,6 +142,7 @@ public final class Sessions {
 
     /** Ends a session; returns it, or null if it was not live. {@link #expire} hands it on. */
     public Session close(long id) {
+        cancelWaits(id);
         Session s = live.remove(id);
         if (s != null) {
             closed.add(s);

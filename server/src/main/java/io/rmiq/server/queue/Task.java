@@ -17,6 +17,8 @@ final class Task {
     long leaseDeadline;
     /** The journal segment holding this task's put. */
     int segment;
+    /** Given back after a take for good: its next take is not counted again. */
+    boolean givenBack;
     /** When it entered the queue (this run), epoch millis: for the oldest task's age. */
     final long enqueuedAt;
 

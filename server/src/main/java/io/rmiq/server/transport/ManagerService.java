@@ -6,6 +6,7 @@ import io.rmiq.api.RemoteLocks;
 import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.api.SessionInfo;
+import io.rmiq.server.lock.Locks;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.Sessions;
 import java.util.ArrayList;
@@ -31,15 +32,18 @@ public final class ManagerService implements RemoteQueueManager {
     private final LongSupplier clock;
     private final Requeuer requeuer;
     private final RemoteLocks locks;
+    private final Locks lockState;
     private volatile String advertisedAddress = "";
 
     /**
      * @param queues the queues, sorted by name, dead-letter queues included
      * @param stubs  their exported stubs, by name
      * @param locks  the exported lock service
+     * @param lockState the locks themselves, whose waits {@link #cancelWaits} ends
      */
     public ManagerService(Map<String, LocalQueue> queues, Map<String, RemoteQueue> stubs, Sessions sessions,
-            LongSupplier clock, Requeuer requeuer, RemoteLocks locks) {
+            LongSupplier clock, Requeuer requeuer, RemoteLocks locks, Locks lockState) {
+        this.lockState = lockState;
         this.queues = queues;
         this.stubs = stubs;
         this.sessions = sessions;
@@ -145,11 +149,27 @@ public final class ManagerService implements RemoteQueueManager {
 
     @Override
     public void closeSession(long session) {
-        // The reaper returns the leases of closed sessions on its next round.
+        // The reaper returns the leases of closed sessions on its next round; the waits end now.
         Sessions.Session s = sessions.close(session);
         if (s != null) {
+            wakeWaiters();
             log.debug("session {} closed: {}", Long.toHexString(session), s.description());
         }
+    }
+
+    @Override
+    public void cancelWaits(long session) {
+        if (sessions.cancelWaits(session)) {
+            wakeWaiters();
+        }
+    }
+
+    /** Wakes every queue and lock wait, so that the cancelled ones end; the others wait on. */
+    private void wakeWaiters() {
+        for (LocalQueue q : queues.values()) {
+            q.wakeWaiters();
+        }
+        lockState.wakeWaiters();
     }
 
     @Override

@@ -47,8 +47,28 @@ public final class QueueService implements RemoteQueue {
         return queue.name();
     }
 
+    /**
+     * Stores the items. {@code (producer, sequence)} is accepted but not yet acted on: a retried call
+     * is stored again until the server keeps its de-duplication window.
+     */
     @Override
-    public int offer(byte[] frame, long timeoutMillis) {
+    public int offer(byte[] frame, long timeoutMillis, long producer, long sequence) {
+        byte[][] items = admit(frame);
+        return run(() -> queue.offer(items, cap(timeoutMillis)));
+    }
+
+    @Override
+    public void giveBack(byte[] frame) {
+        // Checked as a put is: the bytes come from the client, whatever it says they are.
+        byte[][] items = admit(frame);
+        run(() -> {
+            queue.giveBack(items);
+            return null;
+        });
+    }
+
+    /** The items of a frame, each checked against the size limit and the allow list. */
+    private byte[][] admit(byte[] frame) {
         byte[][] items = ItemFrames.decode(frame, MAX_BATCH);
         if (items.length == 0) {
             throw new PayloadRejectedException("a batch holds 1 to " + MAX_BATCH + " items");
@@ -71,22 +91,24 @@ public final class QueueService implements RemoteQueue {
                         + e.getMessage() + " (start the server with --allow PATTERN to allow more classes)");
             }
         }
-        return run(() -> queue.offer(items, cap(timeoutMillis)));
+        return items;
     }
 
     @Override
-    public byte[] poll(int max, long timeoutMillis) {
+    public byte[] poll(int max, long timeoutMillis, long session) {
         checkMax(max);
-        return ItemFrames.encode(Arrays.asList(run(() -> queue.poll(max, cap(timeoutMillis)))));
+        Sessions.Session waiter = session == 0 ? null : sessions.get(session);
+        return ItemFrames.encode(Arrays.asList(run(() -> queue.poll(max, cap(timeoutMillis), waiter))));
     }
 
     @Override
     public byte[] receive(int max, long timeoutMillis, long session) {
         checkMax(max);
-        if (!sessions.isLive(session)) {
+        Sessions.Session waiter = sessions.get(session);
+        if (waiter == null) {
             throw new SessionExpiredException(session);
         }
-        LeasedItem[] got = run(() -> queue.receive(max, cap(timeoutMillis), session));
+        LeasedItem[] got = run(() -> queue.receive(max, cap(timeoutMillis), session, waiter));
         if (got.length > 0 && !sessions.isLive(session)) {
             // The session ended while we waited: its leases would only come back at lease expiry.
             run(() -> {
@@ -109,6 +131,14 @@ public final class QueueService implements RemoteQueue {
         String why = reason == null ? "nacked" : reason.length() > 2_000 ? reason.substring(0, 2_000) + "…" : reason;
         run(() -> {
             queue.nack(id, attempt, why, delayMillis, session);
+            return null;
+        });
+    }
+
+    @Override
+    public void release(long id, int attempt, String reason, long delayMillis, long session) {
+        run(() -> {
+            queue.release(id, attempt, Math.max(0, delayMillis), session);
             return null;
         });
     }
