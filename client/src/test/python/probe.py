@@ -19,6 +19,12 @@ def samples():
             (1, 'a'), {1, 2}, 2**70, b'raw', fractions.Fraction(1, 3), Point(1, 2), {(1, 2): 'tuple key'}]
 
 
+def method_names():
+    # strings equal to the request's own method name or proxy fields, inside containers that travel as pickles
+    return [('put', 1), ('x', 'put'), {'a': ('put',)}, frozenset({'put', 'get'}), {'put'}, ('get', 'put', 'qsize'),
+            {('put', 2): 'put'}, Point('put', 'get'), ['put', ('put',)]]
+
+
 if case == 'get-timeout':
     t = rmiq_manager.connect().get_task_queue()
     start = time.monotonic()
@@ -103,6 +109,20 @@ elif case == 'get-samples':
         assert type(got) is type(v) and got == v, (v, got)
     assert t.empty()
     print('ok got %d' % len(samples()))
+
+elif case == 'put-method-names':
+    t = rmiq_manager.connect().get_task_queue()
+    for v in method_names():
+        t.put(v)
+    print('ok put %d' % len(method_names()))
+
+elif case == 'get-method-names':
+    t = rmiq_manager.connect().get_task_queue()
+    for v in method_names():
+        got = t.get(timeout=5)
+        assert type(got) is type(v) and got == v, (v, got)
+    assert t.empty()
+    print('ok got %d' % len(method_names()))
 
 elif case == 'java-serialized':
     from multiprocessing.managers import RemoteError

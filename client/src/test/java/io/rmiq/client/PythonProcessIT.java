@@ -233,6 +233,13 @@ class PythonProcessIT extends ProcessTestBase {
     }
 
     @Test
+    void stringsEqualToTheMethodName_insideTuplesSetsAndKeys_comeBackUnchanged() throws Exception {
+        Py py = server();
+        assertTrue(probe(py, "put-method-names").contains("put 9"));
+        assertTrue(probe(py, "get-method-names").contains("got 9"));
+    }
+
+    @Test
     void javaSerializedItem_isRefusedToPython_withAClearError_andNotLost() throws Exception {
         Py py = server();
         try (QueueClient client = connect(py.server())) {

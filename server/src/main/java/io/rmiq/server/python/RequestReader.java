@@ -68,6 +68,8 @@ final class RequestReader extends Unpickler {
     private final List<List<Span>> elements = new ArrayList<>();
     private final List<Integer> frames = new ArrayList<>();
     private final Map<Integer, Integer> memoBornAt = new TreeMap<>();
+    /** Memo values as they were made: Pyrolite clears its memo at STOP, before fragments are cut. */
+    private final Map<Integer, Object> memoValues = new java.util.HashMap<>();
     private Span root;
 
     private RequestReader(byte[] bytes) {
@@ -124,7 +126,10 @@ final class RequestReader extends Unpickler {
         }
         int after = stack.size();
         if (memo.size() > memoBefore) {
-            memoBornAt.putIfAbsent(memoKey(key, at), at);
+            int k = memoKey(key, at);
+            if (memoBornAt.putIfAbsent(k, at) == null) {
+                memoValues.put(k, memo.get(k));
+            }
         }
         if (after > before) {
             for (int i = before; i < after; i++) {
@@ -252,7 +257,7 @@ final class RequestReader extends Unpickler {
                 if (m.getValue() >= span.start()) {
                     continue;
                 }
-                byte[] ops = opsOf.apply(memo.get(m.getKey()));
+                byte[] ops = opsOf.apply(memoValues.get(m.getKey()));
                 out.write(ops, 0, ops.length);
                 int k = m.getKey();
                 out.write('r'); // LONG_BINPUT k, then POP: the memo entry, nothing left on the stack
