@@ -33,7 +33,32 @@ public final class AllowList {
             "java.util.Collections$Empty*", "java.util.Collections$Singleton*",
             "java.util.Collections$Unmodifiable*",
             "java.util.EnumSet$SerializationProxy", "java.util.EnumMap",
-            "java.time.Ser");
+            // Sorted and legacy collections; a comparator inside one runs code on the consumer, so
+            // only the JDK's own comparators are allowed, never Comparator as such.
+            "java.util.TreeMap", "java.util.TreeSet", "java.util.PriorityQueue", "java.util.Vector",
+            "java.util.Stack", "java.util.Hashtable", "java.util.IdentityHashMap",
+            "java.util.Collections$Synchronized*", "java.util.Collections$ReverseComparator*",
+            "java.util.Comparators$NaturalOrderComparator", "java.lang.String$CaseInsensitiveComparator",
+            "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
+            "java.util.concurrent.ConcurrentSkipListMap", "java.util.concurrent.ConcurrentSkipListSet",
+            "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.CopyOnWriteArraySet",
+            "java.util.concurrent.ConcurrentLinkedQueue", "java.util.concurrent.ConcurrentLinkedDeque",
+            "java.util.concurrent.LinkedBlockingQueue", "java.util.concurrent.LinkedBlockingDeque",
+            "java.util.concurrent.ArrayBlockingQueue",
+            // the locks those blocking queues carry in their serialized form
+            "java.util.concurrent.locks.ReentrantLock", "java.util.concurrent.locks.ReentrantLock$*",
+            "java.util.concurrent.locks.AbstractQueuedSynchronizer",
+            "java.util.concurrent.locks.AbstractQueuedSynchronizer$ConditionObject",
+            "java.util.concurrent.locks.AbstractOwnableSynchronizer",
+            "java.util.concurrent.atomic.AtomicBoolean", "java.util.concurrent.atomic.AtomicInteger",
+            "java.util.concurrent.atomic.AtomicLong", "java.util.concurrent.atomic.AtomicIntegerArray",
+            "java.util.concurrent.atomic.AtomicLongArray", "java.util.concurrent.atomic.LongAdder",
+            "java.util.concurrent.atomic.DoubleAdder", "java.util.concurrent.atomic.Striped64$SerializationProxy",
+            "java.util.concurrent.atomic.LongAdder$SerializationProxy",
+            "java.util.concurrent.atomic.DoubleAdder$SerializationProxy",
+            "java.util.concurrent.TimeUnit", "java.math.RoundingMode", "java.net.URI", "java.util.Locale",
+            "java.util.Currency", "java.lang.StringBuilder", "java.lang.StringBuffer",
+            "java.time.Ser", "java.time.*", "java.time.temporal.*", "java.time.zone.*", "java.time.chrono.*");
 
     /** rmiq's own value types. */
     public static final List<String> RMIQ_VALUES = List.of("io.rmiq.api.**");

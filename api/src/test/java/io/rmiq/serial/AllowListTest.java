@@ -25,7 +25,8 @@ class AllowListTest {
     @Test
     void defaults_refuseEverythingElse() {
         for (String name : List.of("org.apache.commons.collections.functors.InvokerTransformer",
-                "java.util.PriorityQueue", "java.util.TreeMap", "javax.management.BadAttributeValueExpException",
+                "java.net.URL", "java.util.Comparators$NullComparator", "java.util.concurrent.ForkJoinPool",
+                "java.util.concurrent.ThreadPoolExecutor", "java.util.Comparator", "javax.management.BadAttributeValueExpException",
                 "java.lang.reflect.Proxy", "io.rmiq.transport.AuthClientSocketFactory", "com.example.Point",
                 "[Lcom.example.Point;", "java.lang.Integerx", "[", "[[", "[Lcom.evil.Gadget", "[Xfoo", "[II",
                 "[L;")) {

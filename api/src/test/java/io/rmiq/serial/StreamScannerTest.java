@@ -305,11 +305,27 @@ class StreamScannerTest {
         accepts(Arrays.asList(1, 2));
     }
 
+    /** A comparator of the user's own: it runs code on whoever deserializes the collection. */
+    static final class Backwards implements java.util.Comparator<String>, java.io.Serializable {
+        @Override
+        public int compare(String a, String b) {
+            return b.compareTo(a);
+        }
+    }
+
     @Test
-    void check_acceptsTreeMapOnlyWhenAllowed() {
+    void check_acceptsSortedCollections_butNotAComparatorOffTheList() {
         TreeMap<String, Integer> tree = new TreeMap<>(Map.of("a", 1, "b", 2));
-        assertTrue(rejects(ser(tree), ALLOW, LIMITS).contains("java.util.TreeMap"));
-        accepts(tree, ALLOW.with(List.of("java.util.TreeMap")));
+        accepts(tree, AllowList.defaults());
+        TreeMap<String, Integer> reversed = new TreeMap<>(java.util.Collections.reverseOrder());
+        reversed.putAll(tree);
+        accepts(reversed, AllowList.defaults());
+        TreeMap<String, Integer> custom = new TreeMap<>(new Backwards());
+        custom.putAll(tree);
+        assertTrue(rejects(ser(custom), AllowList.defaults(), LIMITS).contains("Backwards"));
+        java.util.PriorityQueue<String> queue = new java.util.PriorityQueue<>(new Backwards());
+        queue.add("x");
+        assertTrue(rejects(ser(queue), AllowList.defaults(), LIMITS).contains("Backwards"));
     }
 
     @Test

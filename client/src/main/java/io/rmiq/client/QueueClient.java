@@ -58,6 +58,9 @@ import org.slf4j.LoggerFactory;
 public final class QueueClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QueueClient.class);
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong suppressedWarnings = new java.util.concurrent.atomic.AtomicLong();
     private static final ClassFilter RESULTS = ClassFilter.clientCalls();
     private static final Pattern ENDPOINT = Pattern.compile("endpoint:\\[([^,\\]]*):(\\d+)[,\\]]");
     private static volatile boolean warnedFilter;
@@ -126,7 +129,23 @@ public final class QueueClient implements AutoCloseable {
      */
     public <E> DistributedQueue<E> queue(String name) {
         call(() -> manager().queue(name)); // fails now, not at first use, if there is no such queue
-        return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session);
+        return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session, this::warn);
+    }
+
+    /** One warning line per {@link #WARN_EVERY_NANOS} at most: a misconfigured consumer meets the same items again and again. */
+    private void warn(String message) {
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if (last != 0 && now - last < WARN_EVERY_NANOS) {
+            suppressedWarnings.incrementAndGet();
+            return;
+        }
+        if (lastWarning.compareAndSet(last, now == 0 ? 1 : now)) {
+            long suppressed = suppressedWarnings.getAndSet(0);
+            log.warn("{}{}", message, suppressed == 0 ? "" : " (" + suppressed + " more such warnings in the last 10 s)");
+        } else {
+            suppressedWarnings.incrementAndGet();
+        }
     }
 
     /**

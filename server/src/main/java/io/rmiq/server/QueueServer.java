@@ -440,7 +440,7 @@ public final class QueueServer implements AutoCloseable {
         if (service == null) {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
-        return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession);
+        return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession, log::warn);
     }
 
     /** The queue's wire interface, called directly: for tests of the wire calls without RMI. */

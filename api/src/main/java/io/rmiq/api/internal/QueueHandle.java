@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The one implementation of {@link DistributedQueue}, over a {@link RemoteQueue} that is either an RMI
@@ -29,7 +30,11 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     public static final long SLICE_MILLIS = 5_000;
     /** Items per call when putting many: large enough to amortize the round trip. */
     static final int BATCH = 1_000;
-    /** A deadline that never passes; nanoTime values are compared by difference, so it needs a flag. */
+    /**
+     * How long an item this consumer cannot deserialize stays invisible before another consumer may
+     * take it: long enough that the same consumer does not spin on it, short enough to keep it moving.
+     */
+    public static final long UNDECODABLE_DELAY_MILLIS = 2_000;
 
     private final String name;
     private final RemoteQueue remote;
@@ -37,19 +42,22 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     private final String peer;
     private final RemoteCalls calls;
     private final SessionSource session;
+    private final Consumer<String> warnings;
 
     /**
      * @param resultFilter applied to what a remote server returns, or null for an in-JVM queue
      * @param session      the session leases belong to
+     * @param warnings     told of items this consumer handed back because it could not deserialize them
      */
     public QueueHandle(String name, RemoteQueue remote, PayloadCodec codec, String peer, ClassFilter resultFilter,
-            SessionSource session) {
+            SessionSource session, Consumer<String> warnings) {
         this.name = name;
         this.remote = remote;
         this.codec = codec;
         this.peer = peer;
         this.calls = new RemoteCalls(peer, resultFilter);
         this.session = session;
+        this.warnings = warnings;
     }
 
     @Override
@@ -86,15 +94,46 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         return first(pollUntil(1, RemoteCalls.deadline(timeout)));
     }
 
+    private E first(byte[][] got) {
+        List<E> items = decodeOrGiveBack(got);
+        return items.isEmpty() ? null : items.get(0);
+    }
+
     @Override
     public List<E> take(int max, Duration timeout) throws InterruptedException {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
-        byte[][] got = pollUntil(max, RemoteCalls.deadline(timeout));
+        return decodeOrGiveBack(pollUntil(max, RemoteCalls.deadline(timeout)));
+    }
+
+    /**
+     * Decodes items taken off the queue. If one of them cannot be deserialized here (this consumer's
+     * allow list may lack a class the server allows), all of them go back to the head in their order:
+     * a consumer never removes an item it cannot hand over.
+     */
+    private List<E> decodeOrGiveBack(byte[][] got) {
         List<E> out = new ArrayList<>(got.length);
         for (byte[] b : got) {
-            out.add(decode(b));
+            try {
+                out.add(decode(b));
+            } catch (PayloadRejectedException e) {
+                try {
+                    byte[] frame = ItemFrames.encode(List.of(got));
+                    calls.uninterruptibly(() -> {
+                        remote.giveBack(frame);
+                        return null;
+                    });
+                } catch (RmiqException giveBackFailed) {
+                    e.addSuppressed(giveBackFailed);
+                    throw new PayloadRejectedException("an item of queue '" + name
+                            + "' cannot be deserialized by this client (" + e.getMessage()
+                            + "), and handing it back failed: " + giveBackFailed.getMessage(), e);
+                }
+                throw new PayloadRejectedException("an item of queue '" + name
+                        + "' cannot be deserialized by this client (" + e.getMessage()
+                        + "); it stays at the head of queue '" + name + "'", e);
+            }
         }
         return out;
     }
@@ -122,16 +161,20 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
                 try {
                     payload = decode(item.payload());
                 } catch (PayloadRejectedException e) {
-                    // Not ours to handle: back to the queue, where its attempts run out into NAME.dead.
+                    // Not this consumer's to handle: another with a wider allow list may take it. The
+                    // release spends no attempt, so a misconfigured consumer dead-letters nothing.
                     try {
-                        calls.call(() -> {
-                            remote.nack(item.id(), item.attempt(), "consumer could not deserialize it: " + e.getMessage(),
-                                    0, sid);
+                        calls.uninterruptibly(() -> {
+                            remote.release(item.id(), item.attempt(),
+                                    "consumer could not deserialize it: " + e.getMessage(), UNDECODABLE_DELAY_MILLIS, sid);
                             return null;
                         });
-                    } catch (RmiqException nackFailed) {
+                    } catch (RmiqException releaseFailed) {
                         // its lease runs out and it comes back anyway
                     }
+                    warnings.accept("handed task " + item.id() + " of queue '" + name + "' back: this client cannot"
+                            + " deserialize it (" + e.getMessage() + "); allow its class with"
+                            + " QueueClient.builder(...).allow(...) or --allow");
                     continue;
                 }
                 out.add(new LeasedDelivery(item, payload));
@@ -242,10 +285,6 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
                 return got;
             }
         }
-    }
-
-    private E first(byte[][] got) {
-        return got.length == 0 ? null : decode(got[0]);
     }
 
     @SuppressWarnings("unchecked")
