@@ -18,11 +18,13 @@ import io.rmiq.api.internal.ItemFrames;
 import io.rmiq.transport.SpinningInput;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
+import io.rmiq.server.journal.ProducerWindow;
 import io.rmiq.server.journal.Journal;
 import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
 import io.rmiq.server.python.PythonEndpoint;
+import io.rmiq.server.queue.IdempotentPuts;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
@@ -164,9 +166,11 @@ public final class QueueServer implements AutoCloseable {
         SerialLimits p = itemLimits;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
                 new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
+        IdempotentPuts idempotent = new IdempotentPuts(recovery != null ? recovery.producers() : new ProducerWindow());
         for (QueueConfig config : b.queues.values()) {
-            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory);
-            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, deadLetters::encode, memory);
+            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory,
+                    idempotent);
+            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, deadLetters::encode, memory, idempotent);
             queues.put(queue.name(), queue);
             queues.put(dead.name(), dead);
         }

@@ -98,4 +98,21 @@ class RestartTest {
             assertEquals(List.of("a", "b"), server.<String>queue("tasks").take(10, Duration.ZERO));
         }
     }
+
+    @Test
+    void restart_keepsTheProducerWindow_soARetryAfterItIsStoredOnce() throws Exception {
+        io.rmiq.serial.PayloadCodec codec = new io.rmiq.serial.PayloadCodec(io.rmiq.serial.AllowList.defaults(),
+                io.rmiq.serial.SerialLimits.PAYLOAD);
+        byte[] frame = io.rmiq.api.internal.ItemFrames.encode(List.of(codec.encode("a"), codec.encode("b")));
+        try (QueueServer server = start()) {
+            assertEquals(2, server.queueService("tasks").offer(frame, 0, 4242, 9));
+        }
+        try (QueueServer server = start()) {
+            io.rmiq.api.RemoteQueue tasks = server.queueService("tasks");
+            assertEquals(2, tasks.offer(frame, 0, 4242, 9), "the retry, after the restart");
+            assertEquals(2, tasks.size());
+            assertEquals(2, tasks.offer(frame, 0, 4242, 10));
+            assertEquals(4, tasks.size());
+        }
+    }
 }

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * record   = length:int32 crc32c:int32 body[length]
  * body     = PUT     queue id:int64 attempt:int32 payloadLength:int32 payload
  *          | ACK     queue id:int64
+ *          | PRODUCED "" producer:int64 atMillis:int64 n:int32 (sequence:int64 count:int32){n}
  *          | REQUEUE queue id:int64 attempt:int32
  * queue    = length:uint16 utf8
  * </pre>
@@ -68,6 +69,7 @@ public final class FileJournal implements Journal {
     private static final byte PUT = 1;
     private static final byte ACK = 2;
     private static final byte REQUEUE = 3;
+    private static final byte PRODUCED = 4;
     private static final Pattern SEGMENT = Pattern.compile("segment-(\\d{10})\\.log");
     private static final Logger log = LoggerFactory.getLogger(FileJournal.class);
 
@@ -76,7 +78,7 @@ public final class FileJournal implements Journal {
     }
 
     /** What {@link #open} found. */
-    public record Recovery(FileJournal journal, List<Recovered> tasks, long nextId) {
+    public record Recovery(FileJournal journal, List<Recovered> tasks, long nextId, ProducerWindow producers) {
     }
 
     /** Copies the live tasks of a segment forward (see {@link io.rmiq.server.queue.LocalQueue#copyForward}). */
@@ -116,6 +118,10 @@ public final class FileJournal implements Journal {
     private final ScheduledExecutorService flusher;
     private final ExecutorService compaction;
     private volatile Compactor compactor;
+    /** Fed under the write lock, so the snapshot a new segment starts with has every journaled put. */
+    private final ProducerWindow producers = new ProducerWindow();
+    /** Bytes of the active segment taken by its window snapshot: they do not count toward rolling. */
+    private long snapshotBytes;
 
     private FileJournal(Path dir, Fsync fsync, long segmentBytes, FileChannel lockFile, FileLock dirLock) {
         this.dir = dir;
@@ -194,13 +200,13 @@ public final class FileJournal implements Journal {
             live.merge(t.segment(), 1, Integer::sum);
         }
         synchronized (writeLock) {
-            openSegment(found.isEmpty() ? 1 : found.get(found.size() - 1) + 1);
+            startSegment(found.isEmpty() ? 1 : found.get(found.size() - 1) + 1);
         }
         deleteFinished();
         if (flusher != null) {
             flusher.scheduleWithFixedDelay(this::flushQuietly, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
         }
-        return new Recovery(this, new ArrayList<>(tasks.values()), maxId + 1);
+        return new Recovery(this, new ArrayList<>(tasks.values()), maxId + 1, producers);
     }
 
     /** Replays one segment into {@code tasks}; returns the highest task id it mentions. */
@@ -259,7 +265,7 @@ public final class FileJournal implements Journal {
                             + (newest ? ", with more data after it" : " in a segment that is not the newest")
                             + ". Refusing to start: move the file aside to start without it (its tasks would be lost)");
                 }
-                maxId = Math.max(maxId, apply(ByteBuffer.wrap(body), seg, tasks, file, offset));
+                maxId = Math.max(maxId, apply(ByteBuffer.wrap(body), seg, tasks, producers, file, offset));
                 if (body[0] == PUT) {
                     putCount++;
                 }
@@ -292,8 +298,8 @@ public final class FileJournal implements Journal {
         }
     }
 
-    private static long apply(ByteBuffer b, int seg, Map<Long, Recovered> tasks, Path file, long offset)
-            throws IOException {
+    private static long apply(ByteBuffer b, int seg, Map<Long, Recovered> tasks, ProducerWindow producers, Path file,
+            long offset) throws IOException {
         try {
             byte type = b.get();
             byte[] name = new byte[Short.toUnsignedInt(b.getShort())];
@@ -315,6 +321,21 @@ public final class FileJournal implements Journal {
                     if (t != null) {
                         tasks.put(id, new Recovered(t.queue(), id, attempt, t.payload(), t.segment()));
                     }
+                }
+                case PRODUCED -> {
+                    long atMillis = b.getLong();
+                    int n = b.getInt();
+                    if (n < 0 || n > b.remaining() / 12) {
+                        throw new IOException("a producer record of " + n + " puts in " + b.remaining() + " bytes");
+                    }
+                    long[] sequences = new long[n];
+                    int[] counts = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        sequences[i] = b.getLong();
+                        counts[i] = b.getInt();
+                    }
+                    producers.record(new JournalRecord.Produced(id, atMillis, sequences, counts));
+                    return 0; // a producer id, not a task id
                 }
                 default -> throw new IOException("unknown record type " + type);
             }
@@ -356,11 +377,11 @@ public final class FileJournal implements Journal {
             if (closed) {
                 throw new IOException("journal is closed");
             }
-            ByteBuffer buf = encode(records);
-            if (activeSize > 0 && activeSize + buf.remaining() > segmentBytes) {
+            if (activeSize > snapshotBytes && activeSize - snapshotBytes + encodedSize(records) > segmentBytes) {
                 roll();
                 rolled = true;
             }
+            ByteBuffer buf = encode(records);
             int n = buf.remaining();
             try {
                 active.write(buf.array(), 0, n);
@@ -380,6 +401,11 @@ public final class FileJournal implements Journal {
             segment = activeSegment;
             seq = ++written;
             account(records, segment, seq);
+            for (JournalRecord r : records) {
+                if (r instanceof JournalRecord.Produced p) {
+                    producers.record(p);
+                }
+            }
         }
         if (fsync == Fsync.ALWAYS) {
             sync(seq);
@@ -599,7 +625,26 @@ public final class FileJournal implements Journal {
             active.getFD().sync();
         }
         active.close();
-        openSegment(activeSegment + 1);
+        startSegment(activeSegment + 1);
+    }
+
+    /**
+     * Under the write lock. Opens a segment that begins with the producer window, synced at once:
+     * older segments are deleted once their tasks are done, and the window must not go with them.
+     */
+    private void startSegment(int seg) throws IOException {
+        openSegment(seg);
+        List<JournalRecord.Produced> window = producers.snapshot();
+        if (!window.isEmpty()) {
+            ByteBuffer buf = encode(new ArrayList<>(window));
+            int n = buf.remaining();
+            active.write(buf.array(), 0, n);
+            activeSize = n;
+            snapshotBytes = n;
+            if (fsync != Fsync.NEVER) {
+                active.getFD().sync();
+            }
+        }
     }
 
     /** Under the write lock. */
@@ -611,6 +656,7 @@ public final class FileJournal implements Journal {
         active = new RandomAccessFile(path.toFile(), "rw");
         activeSegment = seg;
         activeSize = 0;
+        snapshotBytes = 0;
         segments.add(seg);
         // The new file's name must reach the disk too, or an fsynced record could vanish with it.
         if (fsync != Fsync.NEVER) {
@@ -645,11 +691,16 @@ public final class FileJournal implements Journal {
      * of a thousand puts) was the journal's largest cost in the pipeline profile, and encoding under
      * the lock costs no parallelism the file write did not already serialize.
      */
-    private ByteBuffer encode(List<JournalRecord> records) {
+    private static long encodedSize(List<? extends JournalRecord> records) {
         long size = 0;
         for (JournalRecord r : records) {
             size += 8 + bodySize(r, nameBytes(r.queue()));
         }
+        return size;
+    }
+
+    private ByteBuffer encode(List<JournalRecord> records) {
+        long size = encodedSize(records);
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("journal batch too large: " + size + " bytes");
         }
@@ -675,6 +726,11 @@ public final class FileJournal implements Journal {
                 buf.putInt(p.attempt()).putInt(p.payload().length).put(p.payload());
             } else if (r instanceof JournalRecord.Requeue q) {
                 buf.putInt(q.attempt());
+            } else if (r instanceof JournalRecord.Produced p) {
+                buf.putLong(p.atMillis()).putInt(p.sequences().length);
+                for (int k = 0; k < p.sequences().length; k++) {
+                    buf.putLong(p.sequences()[k]).putInt(p.counts()[k]);
+                }
             }
             crc.reset();
             crc.update(buf.array(), body, length);
@@ -689,12 +745,18 @@ public final class FileJournal implements Journal {
         if (r instanceof JournalRecord.Put p) {
             return common + 4 + 4 + p.payload().length;
         }
+        if (r instanceof JournalRecord.Produced p) {
+            return common + 8 + 4 + 12 * p.sequences().length;
+        }
         return r instanceof JournalRecord.Requeue ? common + 4 : common;
     }
 
     private static byte type(JournalRecord r) {
         if (r instanceof JournalRecord.Put) {
             return PUT;
+        }
+        if (r instanceof JournalRecord.Produced) {
+            return PRODUCED;
         }
         return r instanceof JournalRecord.Requeue ? REQUEUE : ACK;
     }

@@ -32,4 +32,20 @@ public sealed interface JournalRecord {
     /** A task came back to its queue after {@code attempt} deliveries. */
     record Requeue(String queue, long id, int attempt) implements JournalRecord {
     }
+
+    /**
+     * Puts of producer {@code id} were stored: its put number {@code sequences[i]} stored
+     * {@code counts[i]} items, as of {@code atMillis} (wall clock). Written with the items it counts,
+     * in the same write, so a retried put is recognised after a restart; see {@link ProducerWindow}.
+     */
+    record Produced(long id, long atMillis, long[] sequences, int[] counts) implements JournalRecord {
+        public Produced(long producer, long atMillis, long sequence, int count) {
+            this(producer, atMillis, new long[] {sequence}, new int[] {count});
+        }
+
+        @Override
+        public String queue() {
+            return "";
+        }
+    }
 }

@@ -50,6 +50,7 @@ public final class LocalQueue {
     private final LocalQueue dead;
     private final Function<DeadLetter, byte[]> deadLetterCodec;
     private final MemoryBudget memory;
+    private final IdempotentPuts idempotent;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -69,8 +70,9 @@ public final class LocalQueue {
      * @param deadLetterCodec serializes a dead letter into the dead queue's item bytes
      */
     public LocalQueue(QueueConfig config, Journal journal, AtomicLong ids, LongSupplier clock, LocalQueue dead,
-            Function<DeadLetter, byte[]> deadLetterCodec, MemoryBudget memory) {
+            Function<DeadLetter, byte[]> deadLetterCodec, MemoryBudget memory, IdempotentPuts idempotent) {
         this.memory = memory;
+        this.idempotent = idempotent;
         this.config = config;
         this.journal = journal;
         this.ids = ids;
@@ -110,6 +112,20 @@ public final class LocalQueue {
      * @return how many went in
      */
     public int offer(byte[][] batch, long timeoutMillis) throws InterruptedException, IOException {
+        return offer(batch, timeoutMillis, 0, 0);
+    }
+
+    /**
+     * As {@link #offer(byte[][], long)}, as put {@code sequence} of {@code producer} (0: none): a put
+     * the server already stored is not stored again, and returns what it stored the first time.
+     */
+    public int offer(byte[][] batch, long timeoutMillis, long producer, long sequence)
+            throws InterruptedException, IOException {
+        return idempotent.once(producer, sequence, () -> store(batch, timeoutMillis, producer, sequence));
+    }
+
+    private int store(byte[][] batch, long timeoutMillis, long producer, long sequence)
+            throws InterruptedException, IOException {
         long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
         int done = 0;
         while (done < batch.length) {
@@ -146,10 +162,15 @@ public final class LocalQueue {
                 nanos -= pause;
                 continue;
             }
-            List<JournalRecord> records = new ArrayList<>(k);
+            List<JournalRecord> records = new ArrayList<>(k + 1);
             long first = ids.getAndAdd(k);
             for (int i = 0; i < k; i++) {
                 records.add(new JournalRecord.Put(name(), first + i, 0, batch[done + i]));
+            }
+            // In the same write as the items: after a crash either both are in the journal or neither.
+            JournalRecord.Produced produced = producer == 0 ? null : idempotent.produced(producer, sequence, done + k);
+            if (produced != null) {
+                records.add(produced);
             }
             int segment;
             boolean written = false;
@@ -173,6 +194,9 @@ public final class LocalQueue {
                 notEmpty.signalAll();
             } finally {
                 lock.unlock();
+            }
+            if (produced != null) {
+                idempotent.stored(produced);
             }
             done += k;
         }

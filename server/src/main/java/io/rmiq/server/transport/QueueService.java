@@ -47,14 +47,11 @@ public final class QueueService implements RemoteQueue {
         return queue.name();
     }
 
-    /**
-     * Stores the items. {@code (producer, sequence)} is accepted but not yet acted on: a retried call
-     * is stored again until the server keeps its de-duplication window.
-     */
+    /** Stores the items, once per {@code (producer, sequence)}: see {@link io.rmiq.server.queue.IdempotentPuts}. */
     @Override
     public int offer(byte[] frame, long timeoutMillis, long producer, long sequence) {
         byte[][] items = admit(frame);
-        return run(() -> queue.offer(items, cap(timeoutMillis)));
+        return run(() -> queue.offer(items, cap(timeoutMillis), producer, sequence));
     }
 
     @Override

@@ -151,6 +151,54 @@ class FileJournalTest {
     }
 
     @Test
+    void producedRecords_surviveAReopen_andTheDeletionOfTheSegmentsTheyWereWrittenIn() throws Exception {
+        List<Integer> segs = new ArrayList<>();
+        long at = 1_700_000_000_000L;
+        try (FileJournal j = FileJournal.open(dir, Fsync.NEVER, 4096).journal()) {
+            byte[] kb = new byte[1000];
+            segs.add(j.write(List.of(new Put("tasks", 1, 0, kb), new JournalRecord.Produced(77, at, 5, 1))));
+            segs.add(j.write(List.of(new Put("tasks", 2, 0, kb), new JournalRecord.Produced(77, at, 6, 1))));
+            for (int i = 3; i <= 12; i++) {
+                segs.add(j.write(List.of(new Put("tasks", i, 0, kb), new JournalRecord.Produced(88, at, i, 1))));
+            }
+            for (int i = 1; i <= 12; i++) {
+                j.write(List.of(new Ack("tasks", i, segs.get(i - 1))));
+            }
+            assertEquals(1, segments().size(), "every finished segment went: " + segments());
+        }
+        Recovery r = FileJournal.open(dir, Fsync.NEVER, 4096);
+        try (FileJournal j = r.journal()) {
+            assertTrue(r.tasks().isEmpty());
+            assertEquals(13, r.nextId(), "producer ids are not task ids");
+            assertEquals(1, r.producers().stored(77, 5));
+            assertEquals(1, r.producers().stored(77, 6));
+            assertEquals(1, r.producers().stored(88, 12));
+            assertEquals(-1, r.producers().stored(77, 7));
+            assertEquals(-1, r.producers().stored(99, 5));
+        }
+        // and once more: the segment opened at the last start carries the window on
+        Recovery again = FileJournal.open(dir, Fsync.NEVER, 4096);
+        try (FileJournal j = again.journal()) {
+            assertEquals(1, again.producers().stored(77, 5));
+            assertEquals(2, again.producers().producers());
+        }
+    }
+
+    @Test
+    void aWindowSnapshotLargerThanASegment_doesNotRollEveryWrite() throws Exception {
+        try (FileJournal j = FileJournal.open(dir, Fsync.NEVER, 4096).journal()) {
+            for (int p = 1; p <= 100; p++) {
+                j.write(List.of(new JournalRecord.Produced(p, 1_000, 1, 1))); // 100 producers: > 4 KiB of window
+            }
+            int before = segments().size();
+            for (int i = 1; i <= 20; i++) {
+                j.write(List.of(new Put("tasks", i, 0, new byte[10])));
+            }
+            assertTrue(segments().size() <= before + 1, "rolled " + (segments().size() - before) + " times");
+        }
+    }
+
+    @Test
     void compaction_copiesTheFewLiveTasksForward_soOldSegmentsCanGo() throws Exception {
         Recovery first = FileJournal.open(dir, Fsync.NEVER, 4096);
         List<Integer> segs = new ArrayList<>();

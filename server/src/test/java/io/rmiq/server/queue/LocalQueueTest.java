@@ -12,12 +12,13 @@ class LocalQueueTest {
 
     final MemoryBudget memory = MemoryBudget.unlimited();
     final AtomicLong ids = new AtomicLong(1);
+    final IdempotentPuts idempotent = new IdempotentPuts(new io.rmiq.server.journal.ProducerWindow());
 
     /** A queue and its dead-letter queue, in memory. */
     LocalQueue queue(QueueConfig config, java.util.function.Function<io.rmiq.api.DeadLetter, byte[]> letters) {
         LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
-                System::currentTimeMillis, null, null, memory);
-        return new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letters, memory);
+                System::currentTimeMillis, null, null, memory, idempotent);
+        return new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letters, memory, idempotent);
     }
 
     @Test
@@ -57,5 +58,51 @@ class LocalQueueTest {
         assertEquals(0, memory.used());
         assertEquals(5, q.offer(new byte[][] {new byte[1], new byte[1], new byte[1], new byte[1], new byte[1]}, 0),
                 "all capacity is free again");
+    }
+
+    @Test
+    void aRetriedPut_isStoredOnce_andAnswersWithTheFirstCount() throws Exception {
+        LocalQueue q = queue(new QueueConfig("q", 10, 60_000, 5), l -> new byte[0]);
+        byte[][] two = {new byte[] {1}, new byte[] {2}};
+        assertEquals(2, q.offer(two, 0, 42, 1));
+        assertEquals(2, q.offer(two, 0, 42, 1), "the retry");
+        assertEquals(2, q.size());
+        assertEquals(2, q.offer(two, 0, 42, 2), "the next put");
+        assertEquals(2, q.offer(two, 0, 43, 1), "another producer");
+        assertEquals(2, q.offer(two, 0, 0, 0), "no producer: never de-duplicated");
+        assertEquals(2, q.offer(two, 0, 0, 0));
+        assertEquals(10, q.size());
+    }
+
+    @Test
+    void aRetryWhileTheFirstAttemptWaitsForRoom_waitsForIt_andStoresNothing() throws Exception {
+        LocalQueue q = queue(new QueueConfig("q", 1, 60_000, 5), l -> new byte[0]);
+        q.offer(new byte[][] {new byte[] {0}}, 0);
+        byte[][] one = {new byte[] {1}};
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> q.offer(one, 10_000, 42, 7));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> q.stats().toString() != null && first.isDone() == false);
+            var retry = pool.submit(() -> q.offer(one, 10_000, 42, 7));
+            Thread.sleep(200); // both are in; neither may finish while the queue is full
+            assertEquals(false, first.isDone() || retry.isDone());
+            assertEquals(1, q.poll(1, 0).length);
+            assertEquals(1, first.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, retry.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, q.size(), "stored once");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRetryOfAPutThatStoredOnlySome_answersWithThatCount() throws Exception {
+        LocalQueue q = queue(new QueueConfig("q", 2, 60_000, 5), l -> new byte[0]);
+        byte[][] three = {new byte[] {1}, new byte[] {2}, new byte[] {3}};
+        assertEquals(2, q.offer(three, 0, 42, 1), "full after two");
+        q.poll(2, 0);
+        assertEquals(2, q.offer(three, 0, 42, 1), "the retry stores nothing more");
+        assertEquals(0, q.size());
     }
 }
