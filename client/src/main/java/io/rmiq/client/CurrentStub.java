@@ -56,14 +56,20 @@ final class CurrentStub<R extends Remote> {
         return found;
     }
 
-    /** Calls the current stub; a failure to reach the server makes the client look it up again next time. */
-    <T> T via(Call<R, T> call) throws RemoteException {
-        RemoteQueueManager used = client.currentManager();
-        try {
-            return call.on(stub());
-        } catch (RemoteException e) {
-            client.lost(used);
-            throw e;
-        }
+    /**
+     * Calls the current stub, riding through an outage (see {@link QueueClient#ride}): a failure to
+     * reach the server makes the next try look the object up again.
+     */
+    <T> T via(Call<R, T> call) {
+        return client.ride(() -> call.on(stub()), 0, null);
+    }
+
+    /**
+     * As {@link #via(Call)}, for a call that waits up to {@code timeoutMillis} on the server: if the
+     * outage outlasts that wait, the call returns {@code nothing}, as an ordinary wait would.
+     */
+    <T> T waiting(long timeoutMillis, T nothing, Call<R, T> call) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
+        return client.ride(() -> call.on(stub()), deadline == 0 ? 1 : deadline, nothing);
     }
 }

@@ -19,6 +19,7 @@ import io.rmiq.serial.RmiqFilterFactory;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.rmi.registry.LocateRegistry;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -49,9 +51,12 @@ import org.slf4j.LoggerFactory;
  * allow list (JDK values, rmiq's types and the patterns given to {@link Builder#allow}), without
  * replacing the host JVM's own deserialization filter.
  *
- * <p>If the server restarts or the network drops, the call under way fails with
- * {@link ServerUnavailableException}; the next call finds the server again by itself (queue handles
- * stay valid), so a caller that retries, as the worker runtime does, carries on.
+ * <p>Calls ride through a server restart or a lost connection: a call that cannot reach the server
+ * is tried again, with capped and jittered back-off, on the next server of the list if there are
+ * several, until one answers or {@link Builder#reconnectTimeout} has passed since the client lost
+ * them (then {@link ServerUnavailableException}). A waiting call keeps its own deadline meanwhile.
+ * Puts carry this client's producer id and a sequence number, so a put retried after its reply was
+ * lost is stored once. Queue handles stay valid throughout.
  *
  * <p>Thread-safe; share one client and its queue handles between threads.
  */
@@ -65,9 +70,13 @@ public final class QueueClient implements AutoCloseable {
     private static final Pattern ENDPOINT = Pattern.compile("endpoint:\\[([^,\\]]*):(\\d+)[,\\]]");
     private static volatile boolean warnedFilter;
 
-    private final String host;
-    private final int port;
+    private final List<InetSocketAddress> servers;
+    private int serverIndex; // guarded by this: the server calls go to; moves on when one is lost
     private final String peer;
+    private final Outage outage;
+    /** Names this client's puts, with {@link #sequences}: random, so that clients need not coordinate. */
+    private final long producer;
+    private final AtomicLong sequences = new AtomicLong();
     private final Keyring.Entry entry;
     private final PayloadCodec codec;
     private final SessionKeeper session;
@@ -75,13 +84,27 @@ public final class QueueClient implements AutoCloseable {
     private volatile RemoteQueueManager manager;
     private volatile boolean closed;
 
-    private QueueClient(String host, int port, Keyring.Entry entry, PayloadCodec codec) {
-        this.host = host;
-        this.port = port;
-        this.peer = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    private QueueClient(List<InetSocketAddress> servers, Keyring.Entry entry, PayloadCodec codec, Duration reconnect) {
+        this.servers = List.copyOf(servers);
+        this.peer = describe(this.servers);
+        this.outage = new Outage(reconnect, () -> peer);
+        long id = 0;
+        while (id == 0) {
+            id = new java.security.SecureRandom().nextLong();
+        }
+        this.producer = id;
         this.entry = entry;
         this.codec = codec;
         this.session = new SessionKeeper(this);
+    }
+
+    private static String describe(List<InetSocketAddress> servers) {
+        List<String> names = new ArrayList<>();
+        for (InetSocketAddress a : servers) {
+            String host = a.getHostString();
+            names.add((host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        }
+        return String.join(", ", names);
     }
 
     /** Who this client is, for the server's operators; looked up once, since it may ask DNS. */
@@ -117,6 +140,24 @@ public final class QueueClient implements AutoCloseable {
         return builder(host, port).authkey(authkey).connect();
     }
 
+    /**
+     * Connects to the first of {@code servers} that answers; on failure, calls move on to the next.
+     * The servers must share one store (on the embedded store each server has queues of its own).
+     */
+    public static QueueClient connect(List<InetSocketAddress> servers, String authkey) {
+        return builder(servers).authkey(authkey).connect();
+    }
+
+    /** As {@link #connect(List, String)}, with the key as bytes. */
+    public static QueueClient connect(List<InetSocketAddress> servers, byte[] authkey) {
+        return builder(servers).authkey(authkey).connect();
+    }
+
+    /** Settings for a list of servers that share one store; see {@link #connect(List, String)}. */
+    public static Builder builder(List<InetSocketAddress> servers) {
+        return new Builder(servers);
+    }
+
     /** Settings beyond host, port and key: allowed classes and timeouts. */
     public static Builder builder(String host, int port) {
         return new Builder(host, port);
@@ -129,7 +170,8 @@ public final class QueueClient implements AutoCloseable {
      */
     public <E> DistributedQueue<E> queue(String name) {
         call(() -> manager().queue(name)); // fails now, not at first use, if there is no such queue
-        return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session, this::warn);
+        return new QueueHandle<>(name, new ReconnectingQueue(this, name), codec, peer, RESULTS, session, this::warn,
+                producer, sequences);
     }
 
     /** One warning line per {@link #WARN_EVERY_NANOS} at most: a misconfigured consumer meets the same items again and again. */
@@ -226,30 +268,78 @@ public final class QueueClient implements AutoCloseable {
         }
     }
 
-    /** Calls the server with rmiq's result filter, translating failures. */
-    <T> T call(Callable<T> c) {
+    /** The producer id this client's puts carry. */
+    long producer() {
+        return producer;
+    }
+
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this QueueClient for " + peer + " is closed");
         }
+    }
+
+    /** Calls the server with rmiq's result filter, translating failures, riding through an outage. */
+    <T> T call(Callable<T> c) {
+        checkOpen();
+        try {
+            return RmiqFilterFactory.during(RESULTS, () -> ride(c::call, 0, null));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.translate(e, peer, RESULTS);
+        }
+    }
+
+    /** As {@link #call}, but once: for heartbeats and goodbyes, which have their own schedule. */
+    <T> T callOnce(Callable<T> c) {
+        checkOpen();
         RemoteQueueManager used = manager;
         try {
             return RmiqFilterFactory.during(RESULTS, c);
         } catch (Exception e) {
             RmiqException r = Failures.translate(e, peer, RESULTS);
-            if (r instanceof ServerUnavailableException) {
+            if (Outage.isOutage(r)) {
                 lost(used);
             }
             throw r;
         }
     }
 
+    /** One call that may need the server to be looked up again. */
+    @FunctionalInterface
+    interface Attempt<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs {@code attempt}, trying again through an outage (see {@link Outage#ride}); once the
+     * call's own {@code deadline} (nanoTime, 0 for none) passes meanwhile, returns {@code otherwise}.
+     */
+    <T> T ride(Attempt<T> attempt, long deadline, T otherwise) {
+        RemoteQueueManager[] used = new RemoteQueueManager[1];
+        return outage.ride(() -> {
+            checkOpen();
+            used[0] = manager;
+            try {
+                return attempt.run();
+            } catch (java.rmi.RemoteException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.rmi.RemoteException(e.getMessage(), e);
+            }
+        }, deadline, otherwise, e -> Failures.translate(e, peer, RESULTS), () -> lost(used[0]));
+    }
+
     /**
      * A call through {@code failed} could not reach the server: find it again on the next call, it may
-     * have restarted. A failure of an older manager does not throw away a newer one.
+     * have restarted, and move on to the next server if there are several. A failure of an older
+     * manager does not throw away a newer one.
      */
     synchronized void lost(RemoteQueueManager failed) {
-        if (failed == null || manager == failed) {
+        if (manager == failed) { // both null: the lookup itself failed
             manager = null;
+            serverIndex = (serverIndex + 1) % servers.size();
         }
     }
 
@@ -278,10 +368,11 @@ public final class QueueClient implements AutoCloseable {
      * advertises in its stubs is one this client can reach.
      */
     private RemoteQueueManager lookup() throws Exception {
+        InetSocketAddress server = servers.get(serverIndex);
         AuthClientSocketFactory bootstrap = AuthClientSocketFactory.bootstrap(entry);
         RemoteQueueManager m;
         try {
-            Registry registry = LocateRegistry.getRegistry(host, port, bootstrap);
+            Registry registry = LocateRegistry.getRegistry(server.getHostString(), server.getPort(), bootstrap);
             m = (RemoteQueueManager) registry.lookup(RemoteQueueManager.BINDING);
         } finally {
             bootstrap.release();
@@ -291,7 +382,7 @@ public final class QueueClient implements AutoCloseable {
         } catch (java.rmi.RemoteException e) {
             throw unreachableAdvertisedAddress(m, e);
         }
-        log.debug("connected to rmiq server at {}", peer);
+        log.debug("connected to rmiq server at {}", server);
         return m;
     }
 
@@ -307,7 +398,7 @@ public final class QueueClient implements AutoCloseable {
             return e;
         }
         String advertised = m.group(1) + ":" + m.group(2);
-        return new ServerUnavailableException("reached the rmiq registry at " + peer + ", but the server advertises "
+        return new ServerUnavailableException("reached the rmiq registry at " + servers.get(serverIndex) + ", but the server advertises "
                 + advertised + " for its queues, which this client cannot reach (" + root.getMessage()
                 + "); start the server with --advertise-host set to an address its clients can reach", e);
     }
@@ -322,23 +413,79 @@ public final class QueueClient implements AutoCloseable {
         }
     }
 
+    /**
+     * First contact: each server once, in order, without riding through anything, so that a client
+     * pointed at the wrong address or key is told at once. Throws the last server's failure.
+     */
+    private void firstContact() {
+        RuntimeException last = null;
+        for (int i = 0; i < servers.size(); i++) {
+            try {
+                callOnce(this::manager);
+                return;
+            } catch (RuntimeException e) {
+                if (!Outage.isOutage(e)) {
+                    throw e;
+                }
+                last = e; // callOnce moved on to the next server
+            }
+        }
+        throw last;
+    }
+
     /** Collects connection settings. Not thread-safe. */
     public static final class Builder {
-        private final String host;
-        private final int port;
+        private List<InetSocketAddress> servers;
         private byte[] authkey;
         private final List<String> allow = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration readTimeout = Duration.ofSeconds(15);
+        private Duration reconnectTimeout = Duration.ofSeconds(60);
         private SSLContext tls;
 
         private Builder(String host, int port) {
-            this.host = Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(host, "host");
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be 1..65535, got " + port);
             }
-            this.port = port;
+            this.servers = List.of(InetSocketAddress.createUnresolved(host, port));
+        }
+
+        private Builder(List<InetSocketAddress> servers) {
+            servers(servers);
+        }
+
+        /**
+         * Servers that share one store, tried in order; when one is lost, calls move on to the next.
+         * Replaces the host and port given to {@link QueueClient#builder(String, int)}.
+         */
+        public Builder servers(List<InetSocketAddress> servers) {
+            if (servers == null || servers.isEmpty()) {
+                throw new IllegalArgumentException("at least one server is required");
+            }
+            List<InetSocketAddress> copy = new ArrayList<>();
+            for (InetSocketAddress a : servers) {
+                Objects.requireNonNull(a, "server address");
+                if (a.getPort() < 1) {
+                    throw new IllegalArgumentException("server " + a + " has no port");
+                }
+                copy.add(InetSocketAddress.createUnresolved(a.getHostString(), a.getPort()));
+            }
+            this.servers = copy;
+            return this;
+        }
+
+        /**
+         * How long calls keep trying to reach a lost server (or the next of the list) before they
+         * throw {@link ServerUnavailableException}. Default 60 seconds; zero fails at once.
+         */
+        public Builder reconnectTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) {
+                throw new IllegalArgumentException("reconnect timeout must be zero or more");
+            }
+            this.reconnectTimeout = timeout;
+            return this;
         }
 
         /** The shared secret. Required. */
@@ -418,9 +565,9 @@ public final class QueueClient implements AutoCloseable {
             Keyring.Entry entry = new Keyring.Entry(authkey, (int) connectTimeout.toMillis(),
                     (int) handshakeTimeout.toMillis(), (int) readTimeout.toMillis(),
                     tls == null ? null : tls.getSocketFactory());
-            QueueClient client = new QueueClient(host, port, entry,
-                    new PayloadCodec(AllowList.defaults().with(allow), SerialLimits.PAYLOAD));
-            client.call(client::manager);
+            QueueClient client = new QueueClient(servers, entry,
+                    new PayloadCodec(AllowList.defaults().with(allow), SerialLimits.PAYLOAD), reconnectTimeout);
+            client.firstContact();
             return client;
         }
     }

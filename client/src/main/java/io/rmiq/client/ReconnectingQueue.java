@@ -10,6 +10,8 @@ import java.rmi.RemoteException;
  */
 final class ReconnectingQueue implements RemoteQueue {
 
+    private static final byte[] NO_ITEMS = io.rmiq.api.internal.ItemFrames.encode(java.util.List.of());
+    private static final byte[] NO_LEASES = io.rmiq.api.internal.LeasedFrames.encode(new io.rmiq.api.LeasedItem[0]);
     private final String name;
     private final CurrentStub<RemoteQueue> current;
 
@@ -34,7 +36,7 @@ final class ReconnectingQueue implements RemoteQueue {
 
     @Override
     public byte[] poll(int max, long timeoutMillis, long session) throws RemoteException {
-        return via(q -> q.poll(max, timeoutMillis, session));
+        return current.waiting(timeoutMillis, NO_ITEMS, q -> q.poll(max, timeoutMillis, session));
     }
 
     @Override
@@ -47,7 +49,7 @@ final class ReconnectingQueue implements RemoteQueue {
 
     @Override
     public byte[] receive(int max, long timeoutMillis, long session) throws RemoteException {
-        return via(q -> q.receive(max, timeoutMillis, session));
+        return current.waiting(timeoutMillis, NO_LEASES, q -> q.receive(max, timeoutMillis, session));
     }
 
     @Override

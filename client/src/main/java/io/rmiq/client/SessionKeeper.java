@@ -67,7 +67,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             return;
         }
         try {
-            boolean known = client.call(() -> client.manager().heartbeat(current));
+            boolean known = client.callOnce(() -> client.manager().heartbeat(current));
             if (!known) {
                 log.info("rmiq server at {} ended this client's session (it restarted, or did not hear from us in "
                         + "time); its leases were returned, and the next receive opens a new session", client.address());
@@ -101,7 +101,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
         }
         if (current != 0) {
             try {
-                client.call(() -> {
+                client.callOnce(() -> {
                     client.manager().closeSession(current);
                     return null;
                 });

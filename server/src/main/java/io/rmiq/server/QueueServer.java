@@ -444,7 +444,7 @@ public final class QueueServer implements AutoCloseable {
         if (service == null) {
             throw new NoSuchQueueException(name, new ArrayList<>(queues.keySet()));
         }
-        return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession, log::warn);
+        return new QueueHandle<>(name, service, codec, "in-process server", null, () -> localSession, log::warn, 0, null);
     }
 
     /** The queue's wire interface, called directly: for tests of the wire calls without RMI. */

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -43,14 +44,20 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     private final RemoteCalls calls;
     private final SessionSource session;
     private final Consumer<String> warnings;
+    private final long producer;
+    private final AtomicLong sequences;
 
     /**
      * @param resultFilter applied to what a remote server returns, or null for an in-JVM queue
      * @param session      the session leases belong to
      * @param warnings     told of items this consumer handed back because it could not deserialize them
+     * @param producer     the id this client's puts carry, or 0 for none (see {@link RemoteQueue#offer})
+     * @param sequences    numbers this client's puts, shared by all its handles; null when producer is 0
      */
     public QueueHandle(String name, RemoteQueue remote, PayloadCodec codec, String peer, ClassFilter resultFilter,
-            SessionSource session, Consumer<String> warnings) {
+            SessionSource session, Consumer<String> warnings, long producer, AtomicLong sequences) {
+        this.producer = producer;
+        this.sequences = sequences;
         this.name = name;
         this.remote = remote;
         this.codec = codec;
@@ -263,7 +270,9 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
             int end = ItemFrames.end(items, done, BATCH);
             byte[] frame = ItemFrames.encode(items.subList(done, end));
             long wait = RemoteCalls.slice(deadline);
-            int accepted = calls.call(() -> remote.offer(frame, wait, 0, 0));
+            // One number per call: a retry of this call below (through an outage) repeats it.
+            long sequence = producer == 0 ? 0 : sequences.incrementAndGet();
+            int accepted = calls.call(() -> remote.offer(frame, wait, producer, sequence));
             if (accepted < 0 || accepted > end - done) {
                 throw new PayloadRejectedException("the server at " + peer + " says it accepted " + accepted
                         + " of " + (end - done) + " items; it is not an rmiq server");
