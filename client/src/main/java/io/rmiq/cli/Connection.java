@@ -17,7 +17,7 @@ final class Connection {
 
     static final Path DEFAULT_KEY_FILE = Path.of("rmiq-data", "authkey");
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Server host (default: $RMIQ_HOST, else localhost).")
+    @Option(names = "--host", paramLabel = "HOST[:PORT],...", description = "Server host, or a comma-separated list of servers that share one store, tried in order; an item without a port takes --port (default: $RMIQ_HOST, else localhost).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", description = "Server port (default: $RMIQ_PORT, else 1099).")
@@ -35,6 +35,9 @@ final class Connection {
     @Option(names = "--read-timeout", paramLabel = "SECONDS", description = "How long one call may wait for the server's answer; more than 5 (default: ${DEFAULT-VALUE}).")
     double readTimeout = 15;
 
+    @Option(names = "--reconnect-timeout", paramLabel = "SECONDS", description = "How long calls keep trying to reach a lost server (or the next of --host) before failing; 0 fails at once (default: ${DEFAULT-VALUE}).")
+    double reconnectTimeout = 60;
+
     @Option(names = "--tls-truststore", paramLabel = "FILE", description = "Connect with TLS, trusting the certificates in this PKCS12 file (default: $RMIQ_TLS_TRUSTSTORE, else plaintext).")
     Path tlsTruststore;
 
@@ -44,7 +47,12 @@ final class Connection {
     private static final Map<String, String> env = System.getenv();
 
     QueueClient connect() {
-        QueueClient.Builder b = QueueClient.builder(host(), port()).authkey(authkey())
+        if (!(reconnectTimeout >= 0) || reconnectTimeout > 86_400) {
+            throw new UsageException("--reconnect-timeout must be a number of seconds between 0 and 86400, got "
+                    + reconnectTimeout);
+        }
+        QueueClient.Builder b = QueueClient.builder(servers()).authkey(authkey())
+                .reconnectTimeout(java.time.Duration.ofMillis(Math.round(reconnectTimeout * 1000)))
                 .connectTimeout(seconds(connectTimeout, "--connect-timeout"))
                 .readTimeout(seconds(readTimeout, "--read-timeout"));
         allow.forEach(b::allow);
@@ -97,6 +105,54 @@ final class Connection {
 
     String host() {
         return host != null ? host : env.getOrDefault("RMIQ_HOST", "localhost");
+    }
+
+    /** The servers of --host (or $RMIQ_HOST): HOST, HOST:PORT, [V6]:PORT, comma-separated. */
+    List<java.net.InetSocketAddress> servers() {
+        String spec = host();
+        String from = host != null ? "--host" : "RMIQ_HOST";
+        List<java.net.InetSocketAddress> out = new ArrayList<>();
+        for (String item : spec.split(",", -1)) {
+            String it = item.strip();
+            if (it.isEmpty()) {
+                throw new UsageException(from + " has an empty item: '" + spec + "'");
+            }
+            String h = it;
+            int p = -1;
+            if (it.startsWith("[")) {
+                int end = it.indexOf(']');
+                if (end < 0) {
+                    throw new UsageException(from + ": '" + it + "' opens [ without closing it");
+                }
+                h = it.substring(1, end);
+                String rest = it.substring(end + 1);
+                if (rest.startsWith(":")) {
+                    p = parsePort(rest.substring(1), from, it);
+                } else if (!rest.isEmpty()) {
+                    throw new UsageException(from + ": '" + it + "' is not HOST, HOST:PORT or [IPV6]:PORT");
+                }
+            } else if (it.indexOf(':') >= 0 && it.indexOf(':') == it.lastIndexOf(':')) {
+                h = it.substring(0, it.indexOf(':'));
+                p = parsePort(it.substring(it.indexOf(':') + 1), from, it);
+            }
+            if (h.isEmpty()) {
+                throw new UsageException(from + ": '" + it + "' has no host");
+            }
+            out.add(java.net.InetSocketAddress.createUnresolved(h, p < 0 ? port() : p));
+        }
+        return out;
+    }
+
+    private static int parsePort(String text, String from, String item) {
+        try {
+            int p = Integer.parseInt(text.strip());
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException(from + ": '" + item + "' has no port number 1..65535 after ':'");
     }
 
     int port() {

@@ -398,7 +398,7 @@ public final class QueueClient implements AutoCloseable {
             return e;
         }
         String advertised = m.group(1) + ":" + m.group(2);
-        return new ServerUnavailableException("reached the rmiq registry at " + servers.get(serverIndex) + ", but the server advertises "
+        return new ServerUnavailableException("reached the rmiq registry at " + describe(List.of(servers.get(serverIndex))) + ", but the server advertises "
                 + advertised + " for its queues, which this client cannot reach (" + root.getMessage()
                 + "); start the server with --advertise-host set to an address its clients can reach", e);
     }
