@@ -111,7 +111,7 @@ final class Outage {
         if (lostSince == 0) {
             long now = System.nanoTime();
             lostSince = now == 0 ? 1 : now;
-            log.warn("lost the rmiq server {} ({}); retrying for up to {} s", servers.get(), why.getMessage(),
+            log.warn("lost the server {} ({}); retrying with back-off for up to {} s", servers.get(), why.getMessage(),
                     timeout.toSeconds());
         }
         return lostSince;
@@ -121,7 +121,7 @@ final class Outage {
         long since = lostSince;
         if (since != 0) {
             lostSince = 0;
-            log.info("rmiq server {} reachable again after {}", servers.get(), seconds(System.nanoTime() - since));
+            log.info("server {} reachable again after {}", servers.get(), seconds(System.nanoTime() - since));
         }
     }
 

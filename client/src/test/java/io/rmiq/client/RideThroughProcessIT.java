@@ -105,7 +105,7 @@ class RideThroughProcessIT extends ProcessTestBase {
         }
         long recomputed = computed.values().stream().mapToLong(n -> n - 1).sum();
         assertTrue(duplicates <= recomputed, duplicates + " duplicate results, " + recomputed + " tasks computed again");
-        assertTrue(String.join("\n", w1.err).contains("lost the rmiq server"), w1.all());
+        assertTrue(String.join("\n", w1.err).contains("lost the server"), w1.all());
         assertTrue(String.join("\n", w1.err).contains("reachable again"), w1.all());
     }
 }
