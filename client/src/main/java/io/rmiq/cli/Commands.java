@@ -99,6 +99,8 @@ final class Commands {
                         }
                         progress.update(batch.size() - collector.waitingFor());
                     }
+                    // Every future is done; the collector's count may lag behind the last of them.
+                    progress.update(batch.size());
                     progress.finish();
                     int failed = 0;
                     for (CompletableFuture<CommandResult> f : futures.values()) {
