@@ -38,10 +38,6 @@ final class Outage {
         this.servers = servers;
     }
 
-    Duration timeout() {
-        return timeout;
-    }
-
     /** Whether a failure means the server could not be reached (or is stopping), not that it said no. */
     static boolean isOutage(RuntimeException e) {
         return e instanceof ServerUnavailableException || e instanceof ServerShutdownException;

@@ -268,11 +268,6 @@ public final class QueueClient implements AutoCloseable {
         }
     }
 
-    /** The producer id this client's puts carry. */
-    long producer() {
-        return producer;
-    }
-
     void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this QueueClient for " + peer + " is closed");
