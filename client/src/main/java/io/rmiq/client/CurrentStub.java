@@ -66,10 +66,11 @@ final class CurrentStub<R extends Remote> {
 
     /**
      * As {@link #via(Call)}, for a call that waits up to {@code timeoutMillis} on the server: if the
-     * outage outlasts that wait, the call returns {@code nothing}, as an ordinary wait would.
+     * outage outlasts that wait, the call returns {@code nothing}, as an ordinary wait would. The wait
+     * runs under {@code session} (0: none), which an interrupt of the caller cancels.
      */
-    <T> T waiting(long timeoutMillis, T nothing, Call<R, T> call) {
+    <T> T waiting(long timeoutMillis, long session, T nothing, Call<R, T> call) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
-        return client.ride(() -> call.on(stub()), deadline == 0 ? 1 : deadline, nothing);
+        return client.interruptibly(session, () -> client.ride(() -> call.on(stub()), deadline == 0 ? 1 : deadline, nothing));
     }
 }

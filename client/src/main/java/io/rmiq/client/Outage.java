@@ -93,12 +93,31 @@ final class Outage {
                 sleep = Math.min(sleep, deadline - now);
             }
             try {
-                Thread.sleep(Math.max(1, sleep / 1_000_000));
+                pause(Math.max(1, sleep / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw failure;
             }
             pause = Math.min(pause * 2, LONGEST_PAUSE_NANOS);
+        }
+    }
+
+    private final Object pauses = new Object();
+    private boolean closed; // guarded by pauses
+
+    private void pause(long millis) throws InterruptedException {
+        synchronized (pauses) {
+            if (!closed) {
+                pauses.wait(millis);
+            }
+        }
+    }
+
+    /** Ends every pause between tries at once: the client is closing, and the next try says so. */
+    void close() {
+        synchronized (pauses) {
+            closed = true;
+            pauses.notifyAll();
         }
     }
 

@@ -63,9 +63,7 @@ import org.slf4j.LoggerFactory;
 public final class QueueClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QueueClient.class);
-    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
-    private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong suppressedWarnings = new java.util.concurrent.atomic.AtomicLong();
+    private final RateLimitedLog warnings = new RateLimitedLog(Duration.ofSeconds(10));
     private static final ClassFilter RESULTS = ClassFilter.clientCalls();
     private static final Pattern ENDPOINT = Pattern.compile("endpoint:\\[([^,\\]]*):(\\d+)[,\\]]");
     private static volatile boolean warnedFilter;
@@ -81,6 +79,7 @@ public final class QueueClient implements AutoCloseable {
     private final PayloadCodec codec;
     private final SessionKeeper session;
     private final ReconnectingLocks locks = new ReconnectingLocks(this);
+    private final Interrupts interrupts = new Interrupts(this::cancelWaits);
     private volatile RemoteQueueManager manager;
     private volatile boolean closed;
 
@@ -174,20 +173,9 @@ public final class QueueClient implements AutoCloseable {
                 producer, sequences);
     }
 
-    /** One warning line per {@link #WARN_EVERY_NANOS} at most: a misconfigured consumer meets the same items again and again. */
+    /** One warning line per 10 s at most: a misconfigured consumer meets the same items again and again. */
     private void warn(String message) {
-        long now = System.nanoTime();
-        long last = lastWarning.get();
-        if (last != 0 && now - last < WARN_EVERY_NANOS) {
-            suppressedWarnings.incrementAndGet();
-            return;
-        }
-        if (lastWarning.compareAndSet(last, now == 0 ? 1 : now)) {
-            long suppressed = suppressedWarnings.getAndSet(0);
-            log.warn("{}{}", message, suppressed == 0 ? "" : " (" + suppressed + " more such warnings in the last 10 s)");
-        } else {
-            suppressedWarnings.incrementAndGet();
-        }
+        warnings.log("such warnings", suffix -> log.warn("{}{}", message, suffix));
     }
 
     /**
@@ -263,14 +251,31 @@ public final class QueueClient implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
+            closed = true; // first: a wait that the goodbye below ends must not start another
+            outage.close();
             session.close();
-            closed = true;
         }
     }
 
     void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this QueueClient for " + peer + " is closed");
+        }
+    }
+
+    /** Runs a wait of {@code session} on the server so that an interrupt of the caller ends it at once. */
+    <T> T interruptibly(long session, java.util.function.Supplier<T> wait) {
+        return interrupts.during(session, wait);
+    }
+
+    private void cancelWaits(long session) {
+        try {
+            goodbye(() -> {
+                manager().cancelWaits(session);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.debug("cancelling the waits of an interrupted thread failed: {}", e.toString());
         }
     }
 
@@ -289,6 +294,11 @@ public final class QueueClient implements AutoCloseable {
     /** As {@link #call}, but once: for heartbeats and goodbyes, which have their own schedule. */
     <T> T callOnce(Callable<T> c) {
         checkOpen();
+        return goodbye(c);
+    }
+
+    /** As {@link #callOnce}, also once the client is closed: for ending its session and its waits. */
+    <T> T goodbye(Callable<T> c) {
         RemoteQueueManager used = manager;
         try {
             return RmiqFilterFactory.during(RESULTS, c);
@@ -531,7 +541,8 @@ public final class QueueClient implements AutoCloseable {
          */
         public Builder readTimeout(Duration timeout) {
             if (timeout.toMillis() <= QueueHandle.SLICE_MILLIS) {
-                throw new IllegalArgumentException("read timeout must exceed " + QueueHandle.SLICE_MILLIS + " ms");
+                throw new IllegalArgumentException("read timeout must exceed the long-poll slice of " + QueueHandle.SLICE_MILLIS
+                        + " ms (a waiting call holds its connection that long), got " + timeout.toMillis() + " ms");
             }
             this.readTimeout = timeout;
             return this;

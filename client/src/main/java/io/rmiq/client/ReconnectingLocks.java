@@ -23,7 +23,7 @@ final class ReconnectingLocks implements RemoteLocks {
     @Override
     public long acquire(String name, long session, long ticket, long leaseMillis, long waitMillis) throws RemoteException {
         // 0 is "not acquired in time"; the ticket makes the retry of an acquire that went through harmless.
-        return current.waiting(waitMillis, 0L, l -> l.acquire(name, session, ticket, leaseMillis, waitMillis));
+        return current.waiting(waitMillis, session, 0L, l -> l.acquire(name, session, ticket, leaseMillis, waitMillis));
     }
 
     @Override

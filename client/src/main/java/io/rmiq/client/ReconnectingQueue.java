@@ -36,7 +36,7 @@ final class ReconnectingQueue implements RemoteQueue {
 
     @Override
     public byte[] poll(int max, long timeoutMillis, long session) throws RemoteException {
-        return current.waiting(timeoutMillis, NO_ITEMS, q -> q.poll(max, timeoutMillis, session));
+        return current.waiting(timeoutMillis, session, NO_ITEMS, q -> q.poll(max, timeoutMillis, session));
     }
 
     @Override
@@ -49,7 +49,7 @@ final class ReconnectingQueue implements RemoteQueue {
 
     @Override
     public byte[] receive(int max, long timeoutMillis, long session) throws RemoteException {
-        return current.waiting(timeoutMillis, NO_LEASES, q -> q.receive(max, timeoutMillis, session));
+        return current.waiting(timeoutMillis, session, NO_LEASES, q -> q.receive(max, timeoutMillis, session));
     }
 
     @Override

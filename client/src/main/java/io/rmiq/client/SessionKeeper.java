@@ -31,13 +31,30 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
 
     @Override
     public synchronized long id() throws RemoteException {
+        return open(true);
+    }
+
+    @Override
+    public synchronized long forWaits() {
+        if (id != 0 || closed) {
+            return id;
+        }
+        try {
+            return open(false);
+        } catch (RuntimeException e) {
+            return 0; // the wait itself rides through the outage, with its own deadline
+        }
+    }
+
+    /** The session, opened first if needed; {@code ride} through an outage, or try once. */
+    private long open(boolean ride) {
         if (closed) {
-            throw new IllegalStateException("the client is closed");
+            throw new IllegalStateException("this QueueClient for " + client.address() + " is closed");
         }
         if (id == 0) {
             // The timeout first: a session opened without its heartbeat would expire with our leases.
-            long timeout = beat == null ? client.call(() -> client.manager().sessionTimeoutMillis()) : 0;
-            id = client.call(() -> client.manager().openSession(QueueClient.describeThisProcess()));
+            long timeout = beat == null ? call(ride, () -> client.manager().sessionTimeoutMillis()) : 0;
+            id = call(ride, () -> client.manager().openSession(QueueClient.describeThisProcess()));
             if (beat == null) {
                 long every = Math.max(100, timeout / 4);
                 beat = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -49,6 +66,10 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
             }
         }
         return id;
+    }
+
+    private <T> T call(boolean ride, java.util.concurrent.Callable<T> c) {
+        return ride ? client.call(c) : client.callOnce(c);
     }
 
     @Override
@@ -101,7 +122,7 @@ final class SessionKeeper implements SessionSource, AutoCloseable {
         }
         if (current != 0) {
             try {
-                client.callOnce(() -> {
+                client.goodbye(() -> {
                     client.manager().closeSession(current);
                     return null;
                 });

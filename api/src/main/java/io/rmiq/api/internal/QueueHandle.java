@@ -289,7 +289,8 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
         while (true) {
             RemoteCalls.checkInterrupt();
             long wait = RemoteCalls.slice(deadline);
-            byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait, 0)), max);
+            long sid = wait == 0 ? 0 : session.forWaits();
+            byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait, sid)), max);
             if (got.length > 0 || RemoteCalls.expired(deadline)) {
                 return got;
             }
