@@ -387,6 +387,8 @@ public final class Cli {
         int threads = Runtime.getRuntime().availableProcessors();
         @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Exit after this long without a task (default: run until stopped).")
         Integer idleExit;
+        @Option(names = "--retry-delay", paramLabel = "SECONDS", description = "How long a task that failed waits before it is tried again: this after its first attempt, doubling with each further one, at most 300; 0 tries it again at once (default: ${DEFAULT-VALUE}).")
+        double retryDelay = 1;
         @Option(names = "--quiet", description = "Print only the ready and done lines.")
         boolean quiet;
 
@@ -395,9 +397,13 @@ public final class Cli {
             if (workMs < 0 || cpuMs < 0 || threads < 1 || (idleExit != null && idleExit < 1)) {
                 throw new IllegalArgumentException("--work-ms and --cpu-ms must not be negative, --threads and --idle-exit must be at least 1");
             }
+            if (!(retryDelay >= 0 && retryDelay <= 300)) {
+                throw new IllegalArgumentException("--retry-delay must be 0..300 seconds, got " + retryDelay);
+            }
             try (QueueClient client = connectRetrying(connection)) {
                 var worker = TaskWorker.worker(client, workMs, cpuMs, threads,
-                        idleExit == null ? null : Duration.ofSeconds(idleExit), quiet, OUT);
+                        idleExit == null ? null : Duration.ofSeconds(idleExit),
+                        Duration.ofMillis(Math.round(retryDelay * 1_000)), quiet, OUT);
                 Thread hook = new Thread(() -> {
                     worker.stop();
                     try {

@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * The worker of the classic task_master.py / task_worker.py pair: takes {@code [id, n]} from
- * {@code tasks} and puts {@code [id, n, n*n]} on {@code results}. Start as many as you like, on any
+ * {@code tasks} and puts {@code [id, n, n*n]} on {@code results}; a plain whole number n, as the
+ * tutorial's own master puts, it answers as the tutorial's worker does, with {@code "n * n = n²"}. Start as many as you like, on any
  * machine; a task whose worker dies goes to another. The same worker runs command tasks and
  * executor calls found on {@code tasks} (see {@link TaskDispatcher}).
  */
@@ -31,26 +32,29 @@ public final class TaskWorker {
      */
     public static Worker<Object, Object> worker(QueueClient client, long workMillis, int threads,
             Duration idleExit, boolean quiet, PrintStream out) {
-        return worker(client, workMillis, 0, threads, idleExit, quiet, out);
+        return worker(client, workMillis, 0, threads, idleExit, Duration.ofSeconds(1), quiet, out);
     }
 
-    /** As above; each demo task also burns {@code cpuMillis} of CPU time on its thread. */
+    /**
+     * As above; each demo task also burns {@code cpuMillis} of CPU time on its thread, and a failed
+     * task is tried again after {@code retryDelay} (see {@link Worker.Builder#retryDelay}).
+     */
     public static Worker<Object, Object> worker(QueueClient client, long workMillis, long cpuMillis, int threads,
-            Duration idleExit, boolean quiet, PrintStream out) {
+            Duration idleExit, Duration retryDelay, boolean quiet, PrintStream out) {
         TaskDispatcher dispatcher = new TaskDispatcher(client, new CommandRunner(), payload -> {
-            @SuppressWarnings("unchecked")
-            List<Long> task = (List<Long>) payload;
-            long id = task.get(0);
-            long n = task.get(1);
+            long n = payload instanceof Number plain ? whole(plain, payload) : whole(pair(payload).get(1), payload);
             sleep(workMillis);
             burn(cpuMillis);
             if (!quiet) {
                 out.println("run task " + n + " * " + n + " = " + n * n);
             }
-            return List.of(id, n, n * n);
+            if (payload instanceof Number) {
+                return n + " * " + n + " = " + n * n; // what the tutorial's task_worker.py answers
+            }
+            return List.of(whole(pair(payload).get(0), payload), n, n * n);
         });
         Worker.Builder<Object, Object> b = Worker.builder(client)
-                .from("tasks").to("results").threads(threads).handler(payload -> {
+                .from("tasks").to("results").threads(threads).retryDelay(retryDelay).handler(payload -> {
                     Object r = dispatcher.apply(payload);
                     if (!quiet && r instanceof Reply reply) {
                         if (reply.payload() instanceof CommandResult c) {
@@ -66,6 +70,33 @@ public final class TaskWorker {
             b.idleExit(idleExit);
         }
         return b.build();
+    }
+
+    /** The {@code [id, n]} of a demo task, or a failure that says what the worker runs. */
+    private static List<?> pair(Object payload) {
+        if (payload instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number && l.get(1) instanceof Number) {
+            return l;
+        }
+        throw cannotRun(payload);
+    }
+
+    private static long whole(Object number, Object payload) {
+        if (number instanceof Long || number instanceof Integer || number instanceof Short || number instanceof Byte) {
+            return ((Number) number).longValue();
+        }
+        if (number instanceof java.math.BigInteger b && b.bitLength() < 64) {
+            return b.longValue();
+        }
+        throw cannotRun(payload);
+    }
+
+    private static IllegalArgumentException cannotRun(Object payload) {
+        String shown = String.valueOf(payload);
+        if (shown.length() > 200) {
+            shown = shown.substring(0, 200) + "…";
+        }
+        return new IllegalArgumentException("the demo worker runs a whole number n or a list [id, n] of two, got "
+                + (payload == null ? "null" : payload.getClass().getName() + " " + shown));
     }
 
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();

@@ -108,6 +108,44 @@ class WorkerTest {
     }
 
     @Test
+    void handlerFailures_logAWarnWithTaskAndAttempt_andRetriesWaitLongerEachTime() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Logger workerLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Worker.class);
+        logs.start();
+        workerLog.addAppender(logs);
+        try {
+            client.<Integer>queue("tasks").put(21);
+            List<Long> tried = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")
+                    .threads(1).retryDelay(Duration.ofMillis(400)).handler(n -> {
+                        tried.add(System.nanoTime());
+                        throw new IllegalStateException("transient fault on " + n);
+                    }).build();
+            CompletableFuture<Void> running = runInBackground(worker);
+            assertTrue(client.<DeadLetter>queue("tasks.dead").poll(Duration.ofSeconds(30)) != null);
+            worker.stop();
+            running.get(30, TimeUnit.SECONDS);
+
+            assertEquals(3, tried.size());
+            long first = (tried.get(1) - tried.get(0)) / 1_000_000;
+            long second = (tried.get(2) - tried.get(1)) / 1_000_000;
+            assertTrue(first >= 400, "the first retry waited the retry delay, waited " + first + " ms");
+            assertTrue(second >= 800, "the second waited twice as long, waited " + second + " ms");
+
+            List<ch.qos.logback.classic.spi.ILoggingEvent> warnings = logs.list.stream()
+                    .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).toList();
+            assertTrue(!warnings.isEmpty(), "a handler failure shows at WARN");
+            String line = warnings.get(0).getFormattedMessage();
+            assertTrue(line.contains("task ") && line.contains("of queue 'tasks' failed on attempt 1"), line);
+            assertTrue(line.contains("for 400 ms"), line);
+            assertEquals("transient fault on 21", warnings.get(0).getThrowableProxy().getMessage(), "the exception goes with it");
+            assertEquals(1, warnings.size(), "at most one such line per 10 s: " + warnings);
+        } finally {
+            workerLog.detachAppender(logs);
+        }
+    }
+
+    @Test
     void stop_finishesWhatIsHeld_andReturns() throws Exception {
         client.<Integer>queue("tasks").putAll(IntStream.range(0, 50).boxed().toList());
         Worker<Integer, Integer> worker = Worker.<Integer, Integer>builder(client).from("tasks").to("results")

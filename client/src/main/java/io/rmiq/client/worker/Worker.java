@@ -7,6 +7,7 @@ import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.QueueClient;
+import io.rmiq.client.RateLimitedLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Underneath: one thread prefetches batches of tasks, {@code threads} threads run the handler,
  * one thread puts results and acks in batches, and the leases of everything held are extended while
  * tasks run, however long they take. A handler that throws gives its task back with the exception as
- * the reason; after the queue's maximum attempts it lands in {@code NAME.dead}. While a handler runs,
+ * the reason, to be tried again after {@link Builder#retryDelay} (growing per attempt), and logs a
+ * WARN line (at most one per 10 s); after the queue's maximum attempts it lands in {@code NAME.dead}. While a handler runs,
  * {@link TaskContext#current()} on its thread describes the task.
  *
  * @param <T> the task type
@@ -58,6 +60,9 @@ public final class Worker<T, R> {
     private final int threads;
     private final int prefetch;
     private final Duration idleExit;
+    private final Duration retryDelay;
+    private final RateLimitedLog failures = new RateLimitedLog(Duration.ofSeconds(10));
+    static final Duration LONGEST_RETRY_DELAY = Duration.ofMinutes(5);
 
     private final BlockingQueue<Delivery<T>> ready;
     private final BlockingQueue<Done<T, R>> done = new LinkedBlockingQueue<>();
@@ -97,6 +102,7 @@ public final class Worker<T, R> {
         this.threads = b.threads;
         this.prefetch = b.prefetch;
         this.idleExit = b.idleExit;
+        this.retryDelay = b.retryDelay;
         this.ready = new LinkedBlockingQueue<>();
         this.maxPrefetch = Math.max(prefetch, b.maxPrefetch);
         this.window = prefetch;
@@ -167,7 +173,7 @@ public final class Worker<T, R> {
             } finally {
                 extender.interrupt();
                 joinUninterruptibly(extender, 5_000);
-                giveBack(new ArrayList<>(held), "worker stopped before handling it");
+                giveBack(new ArrayList<>(held), "worker stopped before handling it", Duration.ZERO);
                 stopped.countDown();
                 if (interrupted) {
                     Thread.currentThread().interrupt();
@@ -215,6 +221,9 @@ public final class Worker<T, R> {
             } catch (ServerUnavailableException e) {
                 slots.release(room);
                 fetching.failed(e);
+                if (idle()) {
+                    return; // a server gone for good must not keep an idle worker alive
+                }
                 continue;
             } catch (RuntimeException e) {
                 slots.release(room);
@@ -223,8 +232,7 @@ public final class Worker<T, R> {
             slots.release(room - got.size());
             adjustWindow(got.size(), room);
             if (got.isEmpty()) {
-                if (idleExit != null && held.isEmpty()
-                        && System.nanoTime() - lastTaskNanos > idleExit.toNanos()) {
+                if (idle()) {
                     return;
                 }
                 continue;
@@ -233,6 +241,10 @@ public final class Worker<T, R> {
             held.addAll(got);
             ready.addAll(got);
         }
+    }
+
+    private boolean idle() {
+        return idleExit != null && held.isEmpty() && System.nanoTime() - lastTaskNanos > idleExit.toNanos();
     }
 
     private long rateAt = System.nanoTime();
@@ -316,7 +328,7 @@ public final class Worker<T, R> {
                 } catch (Throwable e) {
                     log.warn("storing a batch of {} results failed: {}; giving the tasks back", batch.size(), e.toString());
                     for (Done<T, R> d : batch) {
-                        giveBack(List.of(d.delivery()), "worker failed to store its result: " + e);
+                        giveBack(List.of(d.delivery()), "worker failed to store its result: " + e, Duration.ZERO);
                     }
                 }
                 batch.clear();
@@ -340,8 +352,11 @@ public final class Worker<T, R> {
             }
             if (d.error() != null) {
                 failed.incrementAndGet();
-                log.debug("task {} failed: {}", d.delivery().id(), d.error().toString());
-                giveBack(List.of(d.delivery()), reason(d.error()));
+                Duration delay = retryDelay(d.delivery().attempt());
+                failures.log("handler failures", suffix -> log.warn("task {} of queue '{}' failed on attempt {}; it goes back"
+                        + " to the queue{}, or to '{}.dead' if that was its last attempt{}", d.delivery().id(), tasks.name(),
+                        d.delivery().attempt(), delay.isZero() ? "" : " for " + seconds(delay), tasks.name(), suffix, d.error()));
+                giveBack(List.of(d.delivery()), reason(d.error()), delay);
             } else if (to == null || result == null) {
                 finished.add(d.delivery()); // nothing to store: a handler run for its side effects
             } else {
@@ -359,13 +374,20 @@ public final class Worker<T, R> {
                     failed.addAndGet(mine.size());
                     log.warn("{} result{} cannot be stored: {}", mine.size(), mine.size() == 1 ? "" : "s",
                             missing.getMessage());
-                    giveBack(mine, "its result cannot be stored: " + missing.getMessage());
+                    giveBack(mine, "its result cannot be stored: " + missing.getMessage(), Duration.ZERO);
                     continue;
                 }
                 store(queue, e.getValue(), mine, finished);
             }
             if (!finished.isEmpty()) {
-                completed.addAndGet(tasks.ack(finished));
+                int acked = tasks.ack(finished);
+                completed.addAndGet(acked);
+                if (acked < finished.size()) {
+                    int lost = finished.size() - acked;
+                    log.warn("lease lost for {} finished task{} (the server restarted, or the lease ran out); {} will be"
+                            + " delivered again, and {} result{} may be stored twice", lost, lost == 1 ? "" : "s",
+                            lost == 1 ? "it" : "they", lost == 1 ? "its" : "their", lost == 1 ? "" : "s");
+                }
             }
         } catch (RmiqException e) {
             // Not acked: the leases run out and the tasks come back; results already put are duplicates.
@@ -403,7 +425,7 @@ public final class Worker<T, R> {
                 } catch (PayloadRejectedException one) {
                     failed.incrementAndGet();
                     log.warn("result of task {} cannot be stored: {}", withResult.get(i).id(), one.getMessage());
-                    giveBack(List.of(withResult.get(i)), "its result cannot be stored: " + one.getMessage());
+                    giveBack(List.of(withResult.get(i)), "its result cannot be stored: " + one.getMessage(), Duration.ZERO);
                 }
             }
         }
@@ -455,15 +477,31 @@ public final class Worker<T, R> {
         return leaseMillis;
     }
 
-    private void giveBack(List<Delivery<T>> deliveries, String reason) {
+    private void giveBack(List<Delivery<T>> deliveries, String reason, Duration delay) {
         for (Delivery<T> d : deliveries) {
             try {
-                d.nack(reason);
+                d.nack(reason, delay);
             } catch (RmiqException e) {
                 log.debug("could not give back task {}: {}", d.id(), e.getMessage());
             }
             release(d);
         }
+    }
+
+    /** The pause before the next try of a task that failed on {@code attempt}: doubling, capped. */
+    private Duration retryDelay(int attempt) {
+        if (retryDelay.isZero()) {
+            return Duration.ZERO;
+        }
+        Duration d = retryDelay;
+        for (int i = 1; i < attempt && d.compareTo(LONGEST_RETRY_DELAY) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(LONGEST_RETRY_DELAY) < 0 ? d : LONGEST_RETRY_DELAY;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1_000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static String reason(Throwable e) {
@@ -478,6 +516,7 @@ public final class Worker<T, R> {
         private String to;
         private Function<? super T, ? extends R> handler;
         private int threads = Runtime.getRuntime().availableProcessors();
+        private Duration retryDelay = Duration.ofSeconds(1);
         private int prefetch = -1;
         private int maxPrefetch = 1_024;
         private Duration idleExit;
@@ -535,6 +574,19 @@ public final class Worker<T, R> {
                 throw new IllegalArgumentException("max prefetch must be at least 1");
             }
             this.maxPrefetch = max;
+            return this;
+        }
+
+        /**
+         * How long a task whose handler threw waits before it is tried again: this after its first
+         * attempt, twice as long after each further one, at most 5 minutes; so a passing fault does not
+         * burn every attempt in a moment. Default 1 second; zero tries it again at once.
+         */
+        public Builder<T, R> retryDelay(Duration delay) {
+            if (delay == null || delay.isNegative()) {
+                throw new IllegalArgumentException("retry delay must be zero or more");
+            }
+            this.retryDelay = delay;
             return this;
         }
 
