@@ -106,9 +106,18 @@ public final class PayloadCodec {
             super(out);
         }
 
+        private boolean writingFailure;
+
         @Override
         protected void annotateClass(Class<?> cl) throws IOException {
-            check(cl.getName());
+            if (cl.getName().startsWith("java.io.") && java.io.ObjectStreamException.class.isAssignableFrom(cl)) {
+                // The stream is writing its own failure (a NotSerializableException) before throwing
+                // it: let it, so that the caller hears which class is not Serializable.
+                writingFailure = true;
+            }
+            if (!writingFailure) {
+                check(cl.getName());
+            }
         }
 
         @Override

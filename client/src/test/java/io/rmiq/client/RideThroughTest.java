@@ -104,6 +104,65 @@ class RideThroughTest {
         lock.unlock();
     }
 
+    /** An executor task: a class of this test, allowed on every side as an application allows its own. */
+    record Cube(long n) implements java.util.concurrent.Callable<Long>, java.io.Serializable {
+        @Override
+        public Long call() {
+            return n * n * n;
+        }
+    }
+
+    @Test
+    void anExecutor_submitsAndCollectsResults_acrossARestart() throws Exception {
+        int port = freePort();
+        String allow = RideThroughTest.class.getName() + "*";
+        java.util.function.Supplier<QueueServer> start = () -> {
+            try {
+                return QueueServer.builder().port(port).bind("127.0.0.1").authkey(KEY).dataDir(dir.resolve("exec"))
+                        .queue("tasks").queue("results").allow(allow).start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        QueueServer first = start.get();
+        QueueClient submitter = QueueClient.builder("127.0.0.1", port).authkey(KEY).allow(allow).connect();
+        QueueClient workerClient = QueueClient.builder("127.0.0.1", port).authkey(KEY).allow(allow).connect();
+        closeables.add(submitter);
+        closeables.add(workerClient);
+        io.rmiq.client.worker.Worker<Object, Object> worker = io.rmiq.client.worker.Worker.builder(workerClient)
+                .from("tasks").threads(2).handler(new io.rmiq.client.worker.TaskDispatcher(workerClient,
+                        new io.rmiq.client.command.CommandRunner(), null)).build();
+        CompletableFuture<Void> working = CompletableFuture.runAsync(() -> {
+            try {
+                worker.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        io.rmiq.client.executor.DistributedExecutor pool = io.rmiq.client.executor.DistributedExecutor.builder(submitter).build();
+        assertEquals(8L, pool.submit(new Cube(2)).get(30, TimeUnit.SECONDS));
+
+        first.close();
+        CompletableFuture<QueueServer> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return start.get();
+        });
+        closeables.add(() -> second.get(30, TimeUnit.SECONDS).close());
+        // Submitted during the outage: the put rides through it, and so does the collector's receive.
+        CompletableFuture<Long> during = pool.submit(new Cube(3));
+        second.get(30, TimeUnit.SECONDS);
+        CompletableFuture<Long> after = pool.submit(new Cube(4));
+        assertEquals(27L, during.get(60, TimeUnit.SECONDS));
+        assertEquals(64L, after.get(60, TimeUnit.SECONDS));
+        pool.shutdownNow();
+        worker.stop();
+        working.get(30, TimeUnit.SECONDS);
+    }
+
     @Test
     void aWaitingGet_ridesThroughARestart_andGetsWhatIsPutAfterIt() throws Exception {
         int port = freePort();

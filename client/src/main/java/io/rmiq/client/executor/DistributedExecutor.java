@@ -123,7 +123,8 @@ public final class DistributedExecutor implements ExecutorService {
     @Override
     public <T> CompletableFuture<T> submit(Runnable task, T result) {
         if (!(task instanceof Serializable)) {
-            throw new IllegalArgumentException(task.getClass().getName() + " is not Serializable");
+            throw new IllegalArgumentException(task.getClass().getName()
+                    + " is not Serializable: implement RemoteRunnable (or cast a lambda to it)");
         }
         return submit(new RunCall<>(task, result));
     }

@@ -113,6 +113,18 @@ class DistributedExecutorTest {
         assertEquals(42, f.get(30, TimeUnit.SECONDS));
     }
 
+    static final java.util.concurrent.atomic.AtomicInteger RAN = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Test
+    void aLambdaCastToRemoteRunnable_travels_andAPlainOneIsRefusedSayingSo() throws Exception {
+        int before = RAN.get();
+        assertEquals(null, pool.submit((RemoteRunnable) () -> RAN.incrementAndGet()).get(30, TimeUnit.SECONDS));
+        assertEquals(before + 1, RAN.get(), "it ran on the worker (in this JVM)");
+        Runnable plain = RAN::incrementAndGet;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.submit(plain));
+        assertTrue(e.getMessage().contains("RemoteRunnable"), e.getMessage());
+    }
+
     @Test
     void failure_comesBackAsRemoteTaskException_withTheRemoteStackTrace() throws Exception {
         ExecutionException e = assertThrows(ExecutionException.class, () -> pool.submit(new Fails()).get(30, TimeUnit.SECONDS));
