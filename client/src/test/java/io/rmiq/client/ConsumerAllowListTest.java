@@ -70,8 +70,8 @@ class ConsumerAllowListTest {
     @BeforeEach
     void start() throws Exception {
         server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
-                .allow("io.rmiq.client.ConsumerAllowListTest$Order")
-                .queue(new QueueConfig("tasks", Integer.MAX_VALUE, 30_000, 5)).start();
+                .allow("io.rmiq.client.ConsumerAllowListTest$Order").allow("io.rmiq.client.ConsumerAllowListTest$Echo")
+                .queue(new QueueConfig("tasks", Integer.MAX_VALUE, 30_000, 5)).queue("results").start();
     }
 
     @AfterEach
@@ -207,5 +207,52 @@ class ConsumerAllowListTest {
         assertEquals(expected, received.stream().map(d -> describe(d.payload())).toList());
         assertEquals(values.size(), consumer.ack(received));
         assertEquals(0, client(false).queue("tasks.dead").size());
+    }
+
+    /** An executor task that hands its value back: the value travels there and back inside it. */
+    record Echo(Object value) implements io.rmiq.client.executor.RemoteCallable<Object> {
+        @Override
+        public Object call() {
+            return value;
+        }
+    }
+
+    @Test
+    void jdkValues_reachADefaultWorker_andAnExecutorsCaller() throws Exception {
+        List<Object> values = jdkValues();
+        List<String> expected = values.stream().map(ConsumerAllowListTest::describe).sorted().toList();
+        QueueClient workerClient = QueueClient.builder("127.0.0.1", server.port()).authkey(KEY)
+                .allow("io.rmiq.client.ConsumerAllowListTest$Echo").connect();
+        closeables.add(workerClient);
+        io.rmiq.client.worker.Worker<Object, Object> echo = io.rmiq.client.worker.Worker.builder(workerClient)
+                .from("tasks").to("results").threads(1).handler(v -> v).idleExit(Duration.ofSeconds(2)).build();
+        client(false).queue("tasks").putAll(values);
+        echo.run();
+        List<Object> results = client(false).queue("results").take(values.size(), Duration.ofSeconds(2));
+        assertEquals(expected, results.stream().map(ConsumerAllowListTest::describe).sorted().toList());
+        assertEquals(0, client(false).queue("tasks.dead").size());
+
+        io.rmiq.client.worker.Worker<Object, Object> calls = io.rmiq.client.worker.Worker.builder(workerClient)
+                .from("tasks").threads(2).handler(new io.rmiq.client.worker.TaskDispatcher(workerClient,
+                        new io.rmiq.client.command.CommandRunner(), null)).build();
+        java.util.concurrent.CompletableFuture<Void> running = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                calls.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        QueueClient caller = QueueClient.builder("127.0.0.1", server.port()).authkey(KEY)
+                .allow("io.rmiq.client.ConsumerAllowListTest$Echo").connect();
+        closeables.add(caller);
+        io.rmiq.client.executor.DistributedExecutor pool = io.rmiq.client.executor.DistributedExecutor.builder(caller).build();
+        List<String> echoed = new ArrayList<>();
+        for (Object v : values) {
+            echoed.add(describe(pool.submit(new Echo(v)).get(30, TimeUnit.SECONDS)));
+        }
+        assertEquals(expected, echoed.stream().sorted().toList());
+        pool.shutdownNow();
+        calls.stop();
+        running.get(30, TimeUnit.SECONDS);
     }
 }
