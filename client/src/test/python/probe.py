@@ -134,5 +134,10 @@ elif case == 'java-serialized':
         assert 'Java-serialized' in str(e), str(e)
         print('ok RemoteError: ' + str(e).strip().splitlines()[1])
 
+elif case == 'connect-timed':
+    start = time.monotonic()
+    size = rmiq_manager.connect().get_task_queue().qsize()
+    print('ok connected and read qsize %d in %.3f s' % (size, time.monotonic() - start))
+
 else:
     sys.exit('unknown case ' + case)

@@ -12,6 +12,7 @@ import io.rmiq.api.SessionInfo;
 import io.rmiq.api.internal.Failures;
 import io.rmiq.api.internal.LockHandle;
 import io.rmiq.api.internal.QueueHandle;
+import io.rmiq.api.internal.RateLimitedLog;
 import io.rmiq.serial.AllowList;
 import io.rmiq.serial.ClassFilter;
 import io.rmiq.serial.PayloadCodec;

@@ -10,7 +10,7 @@ import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.server.QueueServer;
-import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.transport.Handshake;
 import io.rmiq.transport.HandshakeException;
 import java.io.IOException;

@@ -144,4 +144,30 @@ class TlsTest {
             assertEquals(-1, s.getInputStream().read(), "closed by the server");
         }
     }
+
+    @Test
+    void tlsServer_trickledClientHello_isCutAtTheDeadline_notKeptAliveByEachByte() throws Exception {
+        start(serverTls());
+        // A TLS record header promising a 512-byte ClientHello, then one byte a second: each read on
+        // the server is well within any read timeout, only a deadline from accept ends it.
+        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03};
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(1_000);
+            long start = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 15 && !closed; i++) {
+                try {
+                    s.getOutputStream().write(hello[Math.min(i, hello.length - 1)]);
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // the server waits for the next byte
+                } catch (IOException e) {
+                    closed = true;
+                }
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000;
+            assertTrue(closed, "still open after 15 trickled bytes");
+            assertTrue(seconds <= 6, "cut after " + seconds + " s; the handshake timeout is 3 s");
+        }
+    }
 }

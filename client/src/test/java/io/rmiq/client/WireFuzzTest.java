@@ -14,7 +14,7 @@ import io.rmiq.serial.CompactCodec;
 import io.rmiq.serial.RmiqFilterFactory;
 import io.rmiq.server.QueueServer;
 import io.rmiq.server.transport.AuthServerSocketFactory;
-import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.transport.AuthClientSocketFactory;
 import io.rmiq.transport.Keyring;
 import java.io.ByteArrayOutputStream;

@@ -2,7 +2,7 @@ package io.rmiq.server;
 
 import io.rmiq.server.journal.FileJournal;
 import io.rmiq.server.queue.QueueConfig;
-import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.transport.Authkeys;
 import io.rmiq.transport.Tls;
 import java.io.IOException;
@@ -82,16 +82,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-password-file", paramLabel = "FILE", description = "File whose first line is the keystore's password (default: $RMIQ_TLS_PASSWORD).")
     Path tlsPasswordFile;
 
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", description = "How long a new connection may take to authenticate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", description = "How long a new connection may take to authenticate, counted from accept; a timer then closes it (default: ${DEFAULT-VALUE}).")
     double handshakeTimeoutSeconds = 5;
 
     @Option(names = "--max-connections", paramLabel = "N", description = "Authenticated connections open at once; each holds a thread (default: ${DEFAULT-VALUE}).")
     int maxConnections = ConnectionLimits.DEFAULTS.maxConnections();
 
-    @Option(names = "--max-unauthenticated-per-peer", paramLabel = "N", description = "Connections one address may have in the handshake at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-unauthenticated-per-peer", paramLabel = "N", description = "Connections one network (an IPv4 /24, an IPv6 /64; each loopback address on its own) may have in the handshake at once (default: ${DEFAULT-VALUE}).")
     int maxUnauthenticatedPerPeer = ConnectionLimits.DEFAULTS.maxUnauthenticatedPerPeer();
 
-    @Option(names = "--auth-failures", paramLabel = "N", description = "Wrong keys in a row from one address before it must wait (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--auth-failures", paramLabel = "N", description = "Failed handshakes in a row from one address (wrong keys, and handshakes too slow) before it must wait (default: ${DEFAULT-VALUE}).")
     int authFailures = ConnectionLimits.DEFAULTS.authFailuresBeforeBackoff();
 
     @Option(names = "--auth-backoff", paramLabel = "SECONDS", description = "The longest wait for an address that keeps failing: 1 s, doubling per further failure; 0 turns it off (default: ${DEFAULT-VALUE}).")
@@ -109,6 +109,11 @@ public final class Main implements Callable<Integer> {
     private static boolean userLogging;
 
     public static void main(String[] args) {
+        // RMI keeps an idle connection thread for a minute by default; after a burst of connections
+        // (a flood of handshakes, say) the server should be back to its baseline within seconds.
+        if (System.getProperty("sun.rmi.transport.tcp.threadKeepAliveTime") == null) {
+            System.setProperty("sun.rmi.transport.tcp.threadKeepAliveTime", "5000");
+        }
         installSecurityManagerIfAsked();
         // Before the first logger exists: the server jar's own logging setup, unless the user gave one.
         userLogging = System.getProperty("logback.configurationFile") != null;

@@ -30,7 +30,7 @@ import io.rmiq.server.queue.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
-import io.rmiq.server.transport.ConnectionLimits;
+import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.server.transport.LockService;
 import io.rmiq.server.transport.ReadOnlyRegistry;
 import io.rmiq.server.transport.ManagerService;

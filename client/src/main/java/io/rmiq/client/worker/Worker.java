@@ -7,7 +7,7 @@ import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.client.QueueClient;
-import io.rmiq.client.RateLimitedLog;
+import io.rmiq.api.internal.RateLimitedLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

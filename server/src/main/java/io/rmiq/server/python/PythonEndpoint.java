@@ -7,7 +7,9 @@ import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.python.RequestReader.Request;
 import io.rmiq.server.python.RequestReader.Span;
 import io.rmiq.server.queue.LocalQueue;
-import io.rmiq.server.transport.PeerGuard;
+import io.rmiq.api.internal.RateLimitedLog;
+import io.rmiq.server.admission.Handshakes;
+import io.rmiq.server.admission.PeerGuard;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -55,10 +57,17 @@ public final class PythonEndpoint implements AutoCloseable {
     private final long maxFrame;
     /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
     private final int maxConnections;
-    /** Shared with the RMI port: handshakes per address, and the back-off after wrong keys. */
+    /** Shared with the RMI port: handshakes per network, and the back-off after wrong keys. */
     private final PeerGuard peers;
+    /** Python handshakes under way: a cap of their own, each a thread for at most the handshake timeout. */
+    public static final int MAX_HANDSHAKES = 64;
+    private final Handshakes handshakes;
+    /** Refusals and failed handshakes a peer can cause as fast as it connects: this many lines per 10 s. */
+    private final RateLimitedLog rejections = new RateLimitedLog(20, java.time.Duration.ofSeconds(10));
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** The authenticated connections: only these count towards --max-connections. */
+    private final Set<Socket> served = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
     private final Thread acceptor;
@@ -82,6 +91,7 @@ public final class PythonEndpoint implements AutoCloseable {
         this.authkey = authkey.clone();
         this.session = session;
         this.handshakeMillis = handshakeMillis;
+        this.handshakes = new Handshakes(MAX_HANDSHAKES, handshakeMillis, peers);
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(address, 128);
@@ -112,15 +122,21 @@ public final class PythonEndpoint implements AutoCloseable {
                 }
                 return;
             }
-            InetAddress from = s.getInetAddress();
-            String refusal = open.size() >= maxConnections ? "already " + maxConnections + " python connections open"
-                    : peers.backoffLeft(from) > 0 ? "too many failed authentications from that address"
-                    : !peers.startHandshake(from) ? "more than " + peers.limits().maxUnauthenticatedPerPeer()
-                            + " connections from that address are still in the handshake"
+            String refusal = served.size() >= maxConnections ? "already " + maxConnections + " python connections open"
                     : null;
+            Handshakes.Pending handshake = null;
+            if (refusal == null) {
+                try {
+                    handshake = handshakes.admit(s);
+                } catch (Handshakes.Refused e) {
+                    refusal = e.getMessage();
+                }
+            }
             if (refusal != null) {
                 // Python's client has no way to show a reason before the handshake: it sees the close.
-                log.warn("python client {} refused: {}", s.getRemoteSocketAddress(), refusal);
+                String why = refusal;
+                SocketAddress peer = s.getRemoteSocketAddress();
+                rejections.log("refusals and rejections", suffix -> log.warn("python client {} refused: {}{}", peer, why, suffix));
                 try {
                     s.close();
                 } catch (IOException e) {
@@ -129,50 +145,62 @@ public final class PythonEndpoint implements AutoCloseable {
                 continue;
             }
             open.add(s);
-            Thread t = new Thread(() -> serve(s), "rmiq-python-" + connections.incrementAndGet());
+            Handshakes.Pending admitted = handshake;
+            Thread t = new Thread(() -> serve(s, admitted), "rmiq-python-" + connections.incrementAndGet());
             t.setDaemon(true);
             t.start();
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, Handshakes.Pending handshake) {
         SocketAddress peer = s.getRemoteSocketAddress();
-        InetAddress from = s.getInetAddress();
-        boolean handshaking = true;
         try (s) {
             s.setTcpNoDelay(true);
-            s.setSoTimeout(handshakeMillis);
+            // Each read within the time left; the deadline's timer closes the socket at the end anyway.
+            s.setSoTimeout((int) Math.max(1, handshakeMillis - handshake.ageMillis()));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             try {
                 WireAuth.serverSide(in, out, authkey);
-                peers.authenticated(from);
+                if (handshake.outcome() != Handshakes.Outcome.RUNNING) {
+                    throw new java.net.SocketException("the handshake ran out of time");
+                }
+                handshake.end(Handshakes.Outcome.AUTHENTICATED);
             } catch (WireAuth.Failed e) {
                 authFailures.incrementAndGet();
-                long wait = peers.failed(from);
-                log.warn("python client {} refused: {}{}", peer, e.getMessage(),
-                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
+                long wait = handshake.end(Handshakes.Outcome.WRONG_KEY);
+                reject(peer, e.getMessage(), wait);
                 return;
             } catch (IOException e) {
+                boolean slow = e instanceof java.net.SocketTimeoutException
+                        || handshake.outcome() == Handshakes.Outcome.TIMED_OUT;
+                handshake.end(slow ? Handshakes.Outcome.TIMED_OUT : Handshakes.Outcome.FAILED); // a no-op if the timer ended it
+                Handshakes.Outcome how = handshake.outcome();
                 authFailures.incrementAndGet();
-                log.warn("python client {} did not complete the handshake: {}", peer, e.toString());
+                reject(peer, how == Handshakes.Outcome.TIMED_OUT ? "the handshake did not finish within " + handshakeMillis
+                        + " ms of connecting (--handshake-timeout)" : how == Handshakes.Outcome.EVICTED
+                        ? "its handshake was cut to make room: " + MAX_HANDSHAKES + " python handshakes were under way"
+                        : "the handshake failed: " + e, peers.backoffLeft(s.getInetAddress()));
                 return;
             } finally {
-                handshaking = false;
-                peers.endHandshake(from);
+                handshake.end(Handshakes.Outcome.FAILED); // a no-op unless something unexpected was thrown
             }
             s.setSoTimeout(0);
+            served.add(s);
             new Connection(peer, in, out).run();
         } catch (IOException e) {
             if (!closed) {
                 log.debug("python client {} connection ended: {}", peer, e.toString());
             }
         } finally {
-            if (handshaking) {
-                peers.endHandshake(from);
-            }
+            served.remove(s);
             open.remove(s);
         }
+    }
+
+    private void reject(SocketAddress peer, String why, long wait) {
+        rejections.log("rejected python clients", suffix -> log.warn("python client {} refused: {}{}{}", peer, why,
+                wait > 0 ? "; refusing that address for " + wait + " ms" : "", suffix));
     }
 
     /** Thrown to end a connection after its reply has been sent. */

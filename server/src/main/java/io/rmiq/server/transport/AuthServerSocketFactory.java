@@ -1,5 +1,9 @@
 package io.rmiq.server.transport;
 
+import io.rmiq.api.internal.RateLimitedLog;
+import io.rmiq.server.admission.ConnectionLimits;
+import io.rmiq.server.admission.Handshakes;
+import io.rmiq.server.admission.PeerGuard;
 import io.rmiq.transport.Handshake;
 import io.rmiq.transport.HandshakeException;
 import java.io.ByteArrayInputStream;
@@ -23,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * Server sockets whose {@code accept()} hands RMI only connections that have passed the rmiq
  * handshake. Unauthenticated bytes never reach RMI, and so never reach deserialization.
  *
- * <p>Handshakes run in RMI's connection threads, each within the handshake timeout, so a peer that
- * connects and stays silent delays nobody else; how many may be under way at once is bounded, in
- * all and per address.
+ * <p>Handshakes run in RMI's connection threads, each within an absolute deadline from accept (the
+ * handshake timeout), so a peer that connects and stays silent or trickles delays nobody else; how
+ * many may be under way at once is bounded, in all and per network (see {@link Handshakes}).
  *
  * <p>One instance serves the registry and every exported object, which is what makes RMI put them
  * all on one port: RMI shares a listening socket between exports whose factories are equal, and
@@ -35,7 +39,9 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
 
     private static final Logger log = LoggerFactory.getLogger(AuthServerSocketFactory.class);
     /** Handshakes under way at once, from everyone: each holds an RMI thread for at most the handshake timeout. */
-    private static final int MAX_HANDSHAKES = 256;
+    public static final int MAX_HANDSHAKES = 256;
+    /** Refusals and failed handshakes a peer can cause as fast as it connects: this many lines per 10 s. */
+    private final RateLimitedLog rejections = new RateLimitedLog(20, java.time.Duration.ofSeconds(10));
 
     private final InetAddress bind;
     private final byte[] key;
@@ -43,7 +49,7 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
     private final int handshakeTimeoutMs;
     private final SSLContext tls;
     private final ConnectionLimits limits;
-    private final AtomicInteger pending = new AtomicInteger();
+    private final Handshakes handshakes;
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicInteger serverSockets = new AtomicInteger();
@@ -70,6 +76,12 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
         this.tls = tls;
         this.limits = limits;
         this.peers = new PeerGuard(limits);
+        this.handshakes = new Handshakes(MAX_HANDSHAKES, handshakeTimeoutMs, peers);
+    }
+
+    /** Handshakes under way now on this port. */
+    public int handshakesUnderWay() {
+        return handshakes.underWay();
     }
 
     @Override
@@ -128,14 +140,11 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     log.warn("refused a connection the security policy does not admit: {}", e.getMessage());
                     continue;
                 }
-                InetAddress from = raw.getInetAddress();
-                if (pending.get() >= MAX_HANDSHAKES) {
-                    refuse(raw, MAX_HANDSHAKES + " handshakes are already in progress; try again shortly");
-                    continue;
-                }
-                if (!peers.startHandshake(from)) {
-                    refuse(raw, "more than " + limits.maxUnauthenticatedPerPeer() + " connections from "
-                            + from.getHostAddress() + " are still in the handshake");
+                Handshakes.Pending handshake;
+                try {
+                    handshake = handshakes.admit(raw);
+                } catch (Handshakes.Refused e) {
+                    refuse(raw, e.getMessage());
                     continue;
                 }
                 // Counted here, in the one accept thread, over connections still in their handshake
@@ -147,30 +156,13 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     // Greet from here: over TLS the greeting has to wait for the TLS handshake.
                     serverNonce = admitAndGreet(raw, full);
                     if (serverNonce == null) {
-                        peers.endHandshake(from);
+                        handshake.end(Handshakes.Outcome.FAILED);
                         continue;
                     }
                 }
-                pending.incrementAndGet();
                 byte[] nonce = serverNonce;
-                boolean[] ended = {false};
-                Runnable end = () -> {
-                    synchronized (ended) {
-                        if (!ended[0]) {
-                            ended[0] = true;
-                            pending.decrementAndGet();
-                            peers.endHandshake(from);
-                        }
-                    }
-                };
-                PendingSocket socket = new PendingSocket(raw, r -> {
-                    try {
-                        return authenticate(r, nonce, full);
-                    } finally {
-                        end.run();
-                    }
-                }, s -> {
-                    end.run();
+                PendingSocket socket = new PendingSocket(raw, r -> authenticate(r, nonce, full, handshake), s -> {
+                    handshake.end(Handshakes.Outcome.FAILED); // closed before its handshake ran: RMI gave up on it
                     open.remove(s);
                 });
                 open.add(socket);
@@ -212,11 +204,13 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
          * @return the socket RMI is to use (the TLS one with TLS)
          * @throws IOException if the connection is refused or fails; it is logged here
          */
-        private Socket authenticate(Socket raw, byte[] greeted, boolean full) throws IOException {
+        private Socket authenticate(Socket raw, byte[] greeted, boolean full, Handshakes.Pending handshake)
+                throws IOException {
             String peer = peer(raw);
             Socket socket = raw;
             try {
-                raw.setSoTimeout(handshakeTimeoutMs);
+                // Each read within the time left; the deadline's timer closes the socket at the end anyway.
+                raw.setSoTimeout((int) Math.max(1, handshakes.deadlineMillis() - handshake.ageMillis()));
                 byte[] serverNonce = greeted;
                 if (tls != null) {
                     raw.setTcpNoDelay(true);
@@ -227,24 +221,45 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
                     }
                 }
                 Handshake.server(socket, key, realm, serverNonce, peer);
-                peers.authenticated(raw.getInetAddress());
+                if (handshake.outcome() != Handshakes.Outcome.RUNNING) {
+                    throw new SocketException("the handshake ran out of time");
+                }
+                handshake.end(Handshakes.Outcome.AUTHENTICATED);
                 accepted.incrementAndGet();
                 log.debug("authenticated connection from {}", peer);
                 return socket;
             } catch (HandshakeException e) {
-                // Only a wrong key counts towards the back-off: scanners and health checks that open
-                // and close the port are not guessing keys. (Counted before the total, which tests watch.)
-                long wait = e.reason() == HandshakeException.Reason.WRONG_KEY ? peers.failed(raw.getInetAddress()) : 0;
+                // A wrong key counts towards the back-off: scanners and health checks that open and close
+                // the port are not guessing keys. (Counted before the total, which tests watch.)
+                long wait = handshake.end(e.reason() == HandshakeException.Reason.WRONG_KEY
+                        ? Handshakes.Outcome.WRONG_KEY : Handshakes.Outcome.FAILED);
                 authFailures.incrementAndGet();
-                log.warn("rejected connection from {}: {}{}", peer, e.getMessage(),
-                        wait > 0 ? "; refusing that address for " + wait + " ms" : "");
+                reject(peer, e.getMessage(), wait);
                 closeQuietly(socket);
                 throw e;
             } catch (IOException e) {
-                log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
+                boolean slow = e instanceof java.net.SocketTimeoutException
+                        || handshake.outcome() == Handshakes.Outcome.TIMED_OUT;
+                handshake.end(slow ? Handshakes.Outcome.TIMED_OUT : Handshakes.Outcome.FAILED); // a no-op if the timer ended it
+                Handshakes.Outcome how = handshake.outcome();
+                if (how == Handshakes.Outcome.TIMED_OUT) {
+                    authFailures.incrementAndGet();
+                    reject(peer, "the handshake did not finish within " + handshakes.deadlineMillis()
+                            + " ms of connecting (--handshake-timeout)", peers.backoffLeft(raw.getInetAddress()));
+                } else if (how == Handshakes.Outcome.EVICTED) {
+                    reject(peer, "its handshake was cut after " + handshake.ageMillis() + " ms to make room: "
+                            + MAX_HANDSHAKES + " handshakes were under way", 0);
+                } else {
+                    log.debug("connection from {} failed during the handshake: {}", peer, e.toString());
+                }
                 closeQuietly(socket);
                 throw e;
             }
+        }
+
+        private void reject(String peer, String why, long wait) {
+            rejections.log("rejected connections", suffix -> log.warn("rejected connection from {}: {}{}{}", peer, why,
+                    wait > 0 ? "; refusing that address for " + wait + " ms" : "", suffix));
         }
 
         /**
@@ -283,7 +298,8 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
 
         /** Refuses a connection with a reason the client can show; over TLS only once TLS is up. */
         private void refuse(Socket socket, String why) {
-            log.warn("refused connection from {}: {}", peer(socket), why);
+            String peer = peer(socket);
+            rejections.log("refusals and rejections", suffix -> log.warn("refused connection from {}: {}{}", peer, why, suffix));
             if (tls == null || socket instanceof SSLSocket) {
                 Handshake.refuse(socket, Handshake.Refusal.LIMIT, why);
                 drain(socket);

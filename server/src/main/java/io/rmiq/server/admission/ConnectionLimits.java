@@ -1,4 +1,4 @@
-package io.rmiq.server.transport;
+package io.rmiq.server.admission;
 
 /**
  * What one server grants the network before and after authentication. Every connection that passes
