@@ -134,6 +134,16 @@ elif case == 'java-serialized':
         assert 'Java-serialized' in str(e), str(e)
         print('ok RemoteError: ' + str(e).strip().splitlines()[1])
 
+elif case == 'garbage-on-proxy':
+    t = rmiq_manager.connect().get_task_queue()
+    t.put('before')
+    conn = t._tls.connection
+    conn.send_bytes(b'\x80\x04this is not a pickle')
+    kind, message = conn.recv()
+    assert kind == '#TRACEBACK', kind
+    assert t.get(timeout=5) == 'before', 'the proxy carries on over the same connection'
+    print('ok %s and the connection stayed open: %s' % (kind, message.strip()))
+
 elif case == 'connect-timed':
     start = time.monotonic()
     size = rmiq_manager.connect().get_task_queue().qsize()

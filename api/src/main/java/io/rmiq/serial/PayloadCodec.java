@@ -78,6 +78,9 @@ public final class PayloadCodec {
         if (CompactCodec.isCompact(data)) {
             return CompactCodec.decode(data, limits);
         }
+        if (PickledCodec.isExact(data)) {
+            return PickledCodec.exactValue(data, limits);
+        }
         if (PickledCodec.isPickled(data)) {
             return PickledCodec.decode(data, limits);
         }

@@ -239,6 +239,57 @@ class PythonProcessIT extends ProcessTestBase {
         assertTrue(probe(py, "get-method-names").contains("got 9"));
     }
 
+    /** Runs fidelity.py MODE with {@code interpreter} to the end and returns its last line. */
+    private String fidelity(String interpreter, Py py, String mode) throws Exception {
+        Proc p = python(interpreter, py, "fidelity.py", mode);
+        assertEquals(0, p.awaitExit(LONG), p.all());
+        return p.out.get(p.out.size() - 1);
+    }
+
+    @Test
+    void pythonValues_comeBackIdentical_pythonToPython_andThroughAJavaRelay() throws Exception {
+        List<String> interpreters = new ArrayList<>(List.of(python3()));
+        String modern = modernPython();
+        if (modern != null) {
+            interpreters.add(modern);
+        }
+        for (String interpreter : interpreters) {
+            Py py = server();
+            assertTrue(fidelity(interpreter, py, "put").startsWith("ok put"));
+            String direct = fidelity(interpreter, py, "get");
+            assertTrue(direct.startsWith("ok") && direct.contains("identical"), direct);
+
+            assertTrue(fidelity(interpreter, py, "put").startsWith("ok put"));
+            try (QueueClient client = connect(py.server())) {
+                DistributedQueue<Object> tasks = client.queue("tasks");
+                List<Object> got = new ArrayList<>();
+                while (true) {
+                    List<Object> batch = tasks.take(1_000, Duration.ofSeconds(2));
+                    if (batch.isEmpty()) {
+                        break;
+                    }
+                    got.addAll(batch);
+                }
+                assertTrue(got.size() > 60, got.size() + " values");
+                assertEquals(List.of("x", "put"), assertInstanceOf(PickledValue.class, got.get(1)).view(), "a tuple's view");
+                assertEquals(new ArrayList<>(List.of("put", "get", "put")), got.get(7), "plain data is plain Java");
+                assertEquals(List.of("z", "y", "x", "b", "a"), new ArrayList<>(((Map<?, ?>) got.get(10)).keySet()),
+                        "a dict keeps its order in Java too");
+                tasks.putAll(got);
+            }
+            String relayed = fidelity(interpreter, py, "get");
+            assertTrue(relayed.startsWith("ok") && relayed.contains("identical"), interpreter + ": " + relayed);
+            py.server().proc().terminate();
+            py.server().proc().awaitExit(LONG);
+        }
+    }
+
+    @Test
+    void anUnreadableRequest_onAProxysConnection_getsAnError_andTheConnectionCarriesOn() throws Exception {
+        Py py = server();
+        assertTrue(probe(py, "garbage-on-proxy").contains("stayed open"));
+    }
+
     @Test
     void javaSerializedItem_isRefusedToPython_withAClearError_andNotLost() throws Exception {
         Py py = server();

@@ -3,11 +3,12 @@ package io.rmiq.server.python;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.PayloadRejectedException;
 import io.rmiq.api.ServerShutdownException;
+import io.rmiq.api.internal.RateLimitedLog;
+import io.rmiq.serial.PickledCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.python.RequestReader.Request;
 import io.rmiq.server.python.RequestReader.Span;
 import io.rmiq.server.queue.LocalQueue;
-import io.rmiq.api.internal.RateLimitedLog;
 import io.rmiq.server.admission.Handshakes;
 import io.rmiq.server.admission.PeerGuard;
 import java.io.BufferedInputStream;
@@ -242,10 +243,14 @@ public final class PythonEndpoint implements AutoCloseable {
                     request = RequestReader.read(frame);
                     call = shape(request.value());
                 } catch (IOException | RuntimeException e) {
-                    log.warn("python client {} sent a request that is not a valid call pickle: {}; closing its connection",
-                            peer, e.getMessage());
-                    traceback("could not read the request: " + e.getMessage());
-                    return;
+                    String why = e.getMessage();
+                    rejections.log("unreadable python requests", suffix -> log.warn(
+                            "python client {} sent a request that is not a valid call pickle: {}{}", peer, why, suffix));
+                    traceback("could not read the request: " + why);
+                    if (!serving) {
+                        return; // CPython serves one request per connection outside a proxy's
+                    }
+                    continue; // as CPython's server does: the frame was read whole, the connection is in step
                 }
                 try {
                     if (call[0] == null) {
@@ -355,13 +360,21 @@ public final class PythonEndpoint implements AutoCloseable {
             }
             Object block = arg(args, kwds, 1, "block", Boolean.TRUE);
             double timeout = timeout(arg(args, kwds, 2, "timeout", null));
-            byte[] stored = PythonValues.plain(item);
-            if (stored == null) {
-                if (itemSpan == null) {
+            // The producer's own bytes are what a Python consumer gets back, whatever the item is; plain
+            // data also keeps its exact Java form, which is what a Java consumer gets.
+            byte[] compact = itemSpan != null && request.fragments().usesClasses(itemSpan) ? null : PythonValues.plain(item);
+            byte[] stored;
+            if (itemSpan == null) {
+                if (compact == null) {
                     throw new ArgumentError("pass an item that is not plain data (a tuple, an object ...) positionally");
                 }
+                stored = compact;
+            } else {
                 byte[] pickle = request.fragments().standalone(itemSpan, PythonValues::opcodes);
-                stored = PythonValues.kept(pickle, item, limits);
+                stored = compact != null ? PickledCodec.encodeExact(pickle, compact) : PythonValues.kept(pickle, item, limits);
+                if (stored.length > limits.maxBytes() && compact != null && compact.length <= limits.maxBytes()) {
+                    stored = compact; // the value, exact, if both forms together would not fit
+                }
             }
             if (stored.length > limits.maxBytes()) {
                 throw new ArgumentError("item of " + stored.length + " bytes exceeds rmiq's limit of "

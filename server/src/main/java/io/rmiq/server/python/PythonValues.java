@@ -44,9 +44,13 @@ final class PythonValues {
     private PythonValues() {
     }
 
-    /** The compact item for a plain value, or null if it is not plain. */
+    /**
+     * The compact form of a plain value (numbers, text, lists and dicts of those) whose Java form is
+     * exact, or null: a string Pyrolite had to repair (a lone surrogate became U+FFFD), a list or dict
+     * that appears twice (Python shares it, Java would copy it), or anything else, is not.
+     */
     static byte[] plain(Object value) {
-        if (value == null || !isPlain(value, 0, new long[2])) {
+        if (value == null || !isPlain(value, 0, new long[2], new java.util.IdentityHashMap<>())) {
             return null;
         }
         return CompactCodec.tryEncode(value);
@@ -62,7 +66,7 @@ final class PythonValues {
         return budget[0] > SerialLimits.PAYLOAD.maxRefs() || budget[1] > SerialLimits.PAYLOAD.maxBytes();
     }
 
-    private static boolean isPlain(Object v, int depth, long[] budget) {
+    private static boolean isPlain(Object v, int depth, long[] budget, Map<Object, Boolean> containers) {
         if (depth > MAX_DEPTH || overBudget(budget, v instanceof String str ? 5L + 3L * str.length() : 9)) {
             return false;
         }
@@ -74,19 +78,26 @@ final class PythonValues {
             return true;
         }
         if (c == String.class) {
-            return true;
+            return ((String) v).indexOf('\uFFFD') < 0;
         }
         if (c == ArrayList.class) {
+            if (containers.put(v, Boolean.TRUE) != null) {
+                return false;
+            }
             for (Object e : (List<?>) v) {
-                if (!isPlain(e, depth + 1, budget)) {
+                if (!isPlain(e, depth + 1, budget, containers)) {
                     return false;
                 }
             }
             return true;
         }
-        if (c == HashMap.class) { // not ClassDict, Pyrolite's stand-in for an instance
+        if (c == LinkedHashMap.class || c == java.util.HashMap.class) { // not ClassDict, Pyrolite's stand-in for an instance
+            if (containers.put(v, Boolean.TRUE) != null) {
+                return false;
+            }
             for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                if (e.getKey() == null || !isPlain(e.getKey(), depth + 1, budget) || !isPlain(e.getValue(), depth + 1, budget)) {
+                if (e.getKey() == null || !isPlain(e.getKey(), depth + 1, budget, containers)
+                        || !isPlain(e.getValue(), depth + 1, budget, containers)) {
                     return false;
                 }
             }

@@ -70,6 +70,10 @@ final class RequestReader extends Unpickler {
     private final Map<Integer, Integer> memoBornAt = new TreeMap<>();
     /** Memo values as they were made: Pyrolite clears its memo at STOP, before fragments are cut. */
     private final Map<Integer, Object> memoValues = new java.util.HashMap<>();
+    /** Stack sizes at each MARK still open: where the marker lies. */
+    private final java.util.ArrayDeque<Integer> marks = new java.util.ArrayDeque<>();
+    /** Offsets of opcodes that name or build a class: a value made with one is not plain data. */
+    private final List<Integer> classOps = new ArrayList<>();
     private Span root;
 
     private RequestReader(byte[] bytes) {
@@ -116,7 +120,29 @@ final class RequestReader extends Unpickler {
         }
         int before = stack.size();
         int memoBefore = memo.size();
-        Object result = super.dispatch(key);
+        int markAt = marks.isEmpty() ? -1 : marks.peek();
+        if (isClassOp(key)) {
+            classOps.add(at);
+        }
+        Object result;
+        try {
+            result = key == 'u' ? setItems() : super.dispatch(key);
+        } catch (RuntimeException e) {
+            if (!standIn(key, before, markAt, e)) {
+                throw e;
+            }
+            result = NO_RETURN_VALUE;
+        }
+        if (key == '(') {
+            marks.push(before);
+        } else if (consumesMark(key) && !marks.isEmpty()) {
+            marks.pop();
+        }
+        if (key == '}' && stack.size() > 0) {
+            // Pyrolite makes a HashMap; a dict keeps its order, and so must the Java view.
+            stack.pop();
+            stack.add(new java.util.LinkedHashMap<Object, Object>());
+        }
         if (result != NO_RETURN_VALUE) {
             return result;
         }
@@ -163,6 +189,96 @@ final class RequestReader extends Unpickler {
             elements.set(after - 1, null); // changed by something other than a tuple opcode
         }
         return result;
+    }
+
+    /** SETITEMS in the pickle's order: Pyrolite's goes through a HashMap, and a dict keeps its order. */
+    private Object setItems() throws IOException {
+        List<Object> items = stack.pop_all_since_marker();
+        Object target = stack.peek();
+        if (!(target instanceof Map<?, ?>)) {
+            stack.add_mark(); // not a dict: as Pyrolite does it
+            for (Object o : items) {
+                stack.add(o);
+            }
+            return super.dispatch((short) 'u');
+        }
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> map = (Map<Object, Object>) target;
+        for (int i = 0; i + 1 < items.size(); i += 2) {
+            map.put(items.get(i), items.get(i + 1));
+        }
+        return NO_RETURN_VALUE;
+    }
+
+    private static boolean isClassOp(short key) {
+        return key == 'c' || key == 0x93 || key == 'R' || key == 'b' || key == 0x81 || key == 0x92 || key == 'o'
+                || key == 'i';
+    }
+
+    private static boolean consumesMark(short key) {
+        return key == 't' || key == 'l' || key == 'd' || key == 0x91 || key == 0x90 || key == 'e' || key == 'u'
+                || key == 'o' || key == 'i' || key == '1';
+    }
+
+    /**
+     * Pyrolite could not build something (a timezone-aware datetime, a deque, a list subclass, an
+     * object with __slots__, Decimal('sNaN') ...): leave the stack as the opcode would have, with a
+     * stand-in for what it would have made. Python consumers get the producer's bytes anyway; only
+     * the Java view of that part is lost.
+     *
+     * @return false for an opcode whose effect is not known here: the request is then unreadable
+     */
+    private boolean standIn(short key, int before, int markAt, RuntimeException e) {
+        int target;
+        boolean makes;
+        switch (key) {
+            case 'R', 0x81 -> { // REDUCE, NEWOBJ: callable or class, and its arguments
+                target = before - 2;
+                makes = true;
+            }
+            case 0x92 -> { // NEWOBJ_EX: class, arguments, keyword arguments
+                target = before - 3;
+                makes = true;
+            }
+            case 'b', 'a' -> { // BUILD, APPEND: the target stays
+                target = before - 1;
+                makes = false;
+            }
+            case 's' -> { // SETITEM
+                target = before - 2;
+                makes = false;
+            }
+            case 'e', 'u', 0x90 -> { // APPENDS, SETITEMS, ADDITEMS: the target, below the mark, stays
+                target = markAt;
+                makes = false;
+            }
+            case 'o', 'i' -> { // OBJ, INST
+                target = markAt;
+                makes = true;
+            }
+            default -> {
+                return false;
+            }
+        }
+        if (target < 0) {
+            return false;
+        }
+        while (stack.size() > target) {
+            stack.pop();
+        }
+        while (stack.size() < target) {
+            stack.add(unreadable(e));
+        }
+        if (makes) {
+            stack.add(unreadable(e));
+        }
+        return true;
+    }
+
+    private static ClassDict unreadable(RuntimeException e) {
+        ClassDict d = new ClassDict("rmiq", "unreadable");
+        d.put("__error__", String.valueOf(e.getMessage()));
+        return d;
     }
 
     /**
@@ -242,6 +358,16 @@ final class RequestReader extends Unpickler {
 
     /** Cuts values out of the request as standalone pickles. */
     final class Fragments {
+
+        /** Whether the value at {@code span} names or builds a class anywhere in its opcodes. */
+        boolean usesClasses(Span span) {
+            for (int at : classOps) {
+                if (at >= span.start() && at < span.end()) {
+                    return true;
+                }
+            }
+            return false;
+        }
 
         /**
          * A standalone pickle of the value at {@code span}: the request's protocol header, the memo
