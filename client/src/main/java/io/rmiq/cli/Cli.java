@@ -68,7 +68,40 @@ public final class Cli {
             }
             throw e;
         });
-        return cli.execute(args);
+        return cli.execute(connectionOptionsAfterCommand(args));
+    }
+
+    /**
+     * {@code client.jar --host H --port P worker}: connection options before the command, as with
+     * {@code redis-cli -h} or {@code docker -H}, are moved after it, where every command takes them.
+     */
+    static String[] connectionOptionsAfterCommand(String[] args) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (CommandLine.Model.OptionSpec o : CommandLine.Model.CommandSpec.forAnnotatedObject(new Connection()).options()) {
+            names.addAll(List.of(o.names()));
+        }
+        List<String> moved = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            if (!names.contains(eq < 0 ? a : a.substring(0, eq))) {
+                break;
+            }
+            moved.add(a);
+            if (eq < 0 && i + 1 < args.length) {
+                moved.add(args[++i]);
+            }
+            i++;
+        }
+        if (moved.isEmpty() || i >= args.length) {
+            return args; // no command after them: picocli says what is missing
+        }
+        List<String> out = new java.util.ArrayList<>();
+        out.add(args[i]);
+        out.addAll(moved);
+        out.addAll(List.of(args).subList(i + 1, args.length));
+        return out.toArray(new String[0]);
     }
 
     @Command(name = "put", description = "Puts each VALUE on QUEUE as one string item.")

@@ -62,6 +62,11 @@ class DemoProcessIT extends ProcessTestBase {
         assertTrue(stats.out.stream().anyMatch(l -> l.matches("jobs\\s+3\\s+0\\s+5\\s+0\\s+3\\s+0\\s+0\\s+\\S+")), stats.all());
         assertTrue(stats.out.stream().anyMatch(l -> l.matches("tasks\\s+0\\s+0\\s+unbounded\\s+0\\s+0\\s+0\\s+0\\s+-")), stats.all());
 
+        // Connection options before the command, as people type them (redis-cli -h, docker -H).
+        Proc first = procs.client(dir, Map.of(), "--host", server.host(), "--port", String.valueOf(server.port()), "stats");
+        assertEquals(0, first.awaitExit(LONG), first.all());
+        assertTrue(first.out.stream().anyMatch(l -> l.startsWith("jobs")), first.all());
+
         Proc json = client(server, "stats", "--json");
         assertEquals(0, json.awaitExit(LONG), json.all());
         assertTrue(json.out.get(0).contains("{\"name\":\"jobs\",\"size\":3,\"in_flight\":0,\"capacity\":5,\"dead_letters\":0,\"puts\":3,"), json.all());

@@ -108,4 +108,32 @@ class RideThroughProcessIT extends ProcessTestBase {
         assertTrue(String.join("\n", w1.err).contains("lost the server"), w1.all());
         assertTrue(String.join("\n", w1.err).contains("reachable again"), w1.all());
     }
+
+    @Test
+    void aClientListingTwoServers_carriesOnWithTheSecond_whenTheFirstIsKilledWithNine() throws Exception {
+        java.nio.file.Path key = dir.resolve("key");
+        Files.writeString(key, "failover-test-key-0123456789abcdef");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        java.nio.file.Path dirA = Files.createDirectories(dir.resolve("a"));
+        java.nio.file.Path dirB = Files.createDirectories(dir.resolve("b"));
+        ServerProc a = procs.server(dirA, "--authkey-file", key.toString());
+        ServerProc b = procs.server(dirB, "--authkey-file", key.toString());
+        List<InetSocketAddress> both = List.of(new InetSocketAddress("127.0.0.1", a.port()),
+                new InetSocketAddress("127.0.0.1", b.port()));
+        try (QueueClient client = QueueClient.builder(both).authkey(Files.readString(key).strip())
+                .reconnectTimeout(Duration.ofSeconds(30)).connect();
+                QueueClient onlyB = QueueClient.connect("127.0.0.1", b.port(), Files.readString(key).strip())) {
+            DistributedQueue<String> tasks = client.queue("tasks");
+            tasks.put("to a");
+            assertEquals(0, onlyB.queue("tasks").size(), "the first server of the list took it");
+
+            a.proc().process.destroyForcibly();
+            long start = System.nanoTime();
+            tasks.put("to b"); // no error: the client moved on to the second server
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            System.out.println("failover to the second server took " + millis + " ms");
+            assertEquals(List.of("to b"), onlyB.<String>queue("tasks").peek(10));
+            assertEquals("to b", tasks.poll(Duration.ofSeconds(5)), "later calls go to the second server too");
+        }
+    }
 }

@@ -112,7 +112,11 @@ public final class Main implements Callable<Integer> {
         // RMI keeps an idle connection thread for a minute by default; after a burst of connections
         // (a flood of handshakes, say) the server should be back to its baseline within seconds.
         if (System.getProperty("sun.rmi.transport.tcp.threadKeepAliveTime") == null) {
-            System.setProperty("sun.rmi.transport.tcp.threadKeepAliveTime", "5000");
+            try {
+                System.setProperty("sun.rmi.transport.tcp.threadKeepAliveTime", "5000");
+            } catch (SecurityException e) {
+                // a policy without the permission: RMI keeps its default of a minute
+            }
         }
         installSecurityManagerIfAsked();
         // Before the first logger exists: the server jar's own logging setup, unless the user gave one.

@@ -33,6 +33,9 @@ public final class Handshakes {
             return thread;
         });
         t.setRemoveOnCancelPolicy(true); // most handshakes finish in time: drop their timers at once
+        // Now, from the thread starting the server: made later from RMI's accept thread, the thread
+        // would need modifyThreadGroup under a Security Manager.
+        t.prestartAllCoreThreads();
         return t;
     }
 
