@@ -144,6 +144,19 @@ elif case == 'garbage-on-proxy':
     assert t.get(timeout=5) == 'before', 'the proxy carries on over the same connection'
     print('ok %s and the connection stayed open: %s' % (kind, message.strip()))
 
+elif case == 'calls-as-cpython':
+    t = rmiq_manager.connect().get_task_queue()
+    try:
+        t.get(timeout=-1)
+        sys.exit('FAIL: get(timeout=-1) did not raise')
+    except ValueError as e:
+        assert 'non-negative' in str(e), str(e)
+    t.put(item=('kw', 1))
+    t.put(('neg', 2), timeout=-1)
+    got = [t.get(timeout=5), t.get(timeout=5)]
+    assert got == [('kw', 1), ('neg', 2)], got
+    print('ok ValueError, put(item=...), put(timeout=-1) on an unbounded queue')
+
 elif case == 'connect-timed':
     start = time.monotonic()
     size = rmiq_manager.connect().get_task_queue().qsize()

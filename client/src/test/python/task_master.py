@@ -1,4 +1,4 @@
-"""The seed's task_master.py, unchanged but for connect() instead of start(): HOST PORT KEYFILE [N]."""
+"""A test master in the shape of the tutorial's (tutorial/task_master.py is the tutorial's own), checking the answers ('n * n = m', or [n, n*n]): HOST PORT KEYFILE [N]."""
 import sys
 import rmiq_manager
 
@@ -12,7 +12,11 @@ print('put %d tasks' % n, flush=True)
 got = {}
 for _ in range(n):
     r = result.get(timeout=60)
-    n_in, square = r
+    if isinstance(r, str):  # the tutorial's answer, 'n * n = m', as rmiq's Java worker gives it
+        parts = r.split()
+        n_in, square = int(parts[0]), int(parts[4])
+    else:
+        n_in, square = r
     got[n_in] = square
 ok = all(got.get(i) == i * i for i in range(n))
 print('received %d/%d results%s' % (len(got), n, '' if ok else ' WRONG'), flush=True)

@@ -1,4 +1,4 @@
-"""The seed's task_worker.py: squares ints until the task queue stays empty. HOST PORT KEYFILE [IDLE_SECONDS].
+"""A test worker in the shape of the tutorial's (tutorial/task_worker.py is the tutorial's own): squares ints into [n, n*n] until the task queue stays empty. HOST PORT KEYFILE [IDLE_SECONDS].
 
 Anything that is not an int is echoed back as [type name, value], so that tests can see which Python
 type a Java payload arrived as."""

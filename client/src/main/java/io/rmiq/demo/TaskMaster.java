@@ -6,22 +6,46 @@ import io.rmiq.client.QueueClient;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
 /**
- * The master of the classic task_master.py / task_worker.py pair: puts random integers on
- * {@code tasks}, each tagged with an id, then collects {@code [id, n, n*n]} from {@code results} and
- * checks that every task came back with the right square. A task redelivered after a worker died is
+ * The master of the classic task_master.py / task_worker.py pair: puts distinct random integers on
+ * {@code tasks}, as the tutorial's master does, then collects the answers {@code "n * n = n²"} from
+ * {@code results} (the tutorial's worker and rmiq's both answer so) and checks that every task came
+ * back with the right square. A task redelivered after a worker died is
  * computed twice; such duplicates are counted and reported, not hidden.
  */
 public final class TaskMaster {
 
     private TaskMaster() {
+    }
+
+    private static final java.util.regex.Pattern ANSWER = java.util.regex.Pattern.compile("(-?\\d+) \\* (-?\\d+) = (-?\\d+)");
+
+    /**
+     * {@code [n, n*n]} of a demo result: the tutorial's answer {@code "n * n = m"} (what its
+     * task_worker.py and rmiq's worker put), or a list {@code [n, m]} or {@code [id, n, m]}; null
+     * for anything else.
+     */
+    static long[] square(Object item) {
+        try {
+            if (item instanceof String s) {
+                java.util.regex.Matcher m = ANSWER.matcher(s.strip());
+                if (m.matches() && m.group(1).equals(m.group(2))) {
+                    return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(3))};
+                }
+            } else if (item instanceof List<?> l && (l.size() == 2 || l.size() == 3)
+                    && l.stream().allMatch(e -> e instanceof Long || e instanceof Integer)) {
+                int at = l.size() - 2;
+                return new long[] {((Number) l.get(at)).longValue(), ((Number) l.get(at + 1)).longValue()};
+            }
+        } catch (NumberFormatException e) {
+            return null; // digits beyond a long: not a demo answer
+        }
+        return null;
     }
 
     /** Returns true if every task's result arrived and is correct. */
@@ -33,21 +57,22 @@ public final class TaskMaster {
     /** As above, reporting how many results arrived to {@code progress} (if not null) as they come. */
     public static boolean run(QueueClient client, int count, Duration wait, boolean quiet, PrintStream out,
             Progress progress) throws InterruptedException {
-        DistributedQueue<List<Long>> tasks = client.queue("tasks");
+        DistributedQueue<Long> tasks = client.queue("tasks");
         DistributedQueue<Object> results = client.queue("results");
 
+        // Plain integers, as the tutorial's master puts, so that its task_worker.py runs them as they
+        // are; distinct, so that each result names its task.
         Random random = new Random();
-        long firstId = (random.nextLong() >>> 24) << 20; // room for a million ids, unlikely to meet another run's
-        Map<Long, Long> expected = new HashMap<>();
-        List<List<Long>> batch = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            long id = firstId + i;
-            long n = random.nextInt(10_000);
-            if (!quiet) {
+        int range = Math.max(10_000, 4 * count);
+        Set<Long> expected = new java.util.LinkedHashSet<>();
+        while (expected.size() < count) {
+            expected.add((long) random.nextInt(range));
+        }
+        List<Long> batch = new ArrayList<>(expected);
+        if (!quiet) {
+            for (long n : batch) {
                 out.println("Put task " + n + "...");
             }
-            expected.put(id, n);
-            batch.add(List.of(id, n));
         }
         tasks.putAll(batch);
 
@@ -67,22 +92,21 @@ public final class TaskMaster {
             }
             List<Object> others = new ArrayList<>();
             for (Object item : arrived) {
-                if (!(item instanceof List<?> list) || list.size() != 3 || !(list.get(0) instanceof Long)) {
+                long[] r = square(item);
+                if (r == null) {
                     others.add(item); // a command's or an executor's result: someone else's
                     continue;
                 }
-                @SuppressWarnings("unchecked")
-                List<Long> r = (List<Long>) list;
-                Long n = r.size() == 3 ? expected.get(r.get(0)) : null;
-                if (n == null) {
-                    out.println("Ignored a result that is not from this run: " + r);
-                } else if (!r.get(1).equals(n) || r.get(2) != n * n) {
+                long n = r[0];
+                if (!expected.contains(n)) {
+                    out.println("Ignored a result that is not from this run: " + item);
+                } else if (r[1] != n * n) {
                     wrong++;
-                    out.println("Wrong result: " + r);
-                } else if (!received.add(r.get(0))) {
+                    out.println("Wrong result: " + item);
+                } else if (!received.add(n)) {
                     duplicates++;
                 } else if (!quiet) {
-                    out.println("Result: " + n + " * " + n + " = " + r.get(2));
+                    out.println("Result: " + n + " * " + n + " = " + r[1]);
                 }
             }
             if (!others.isEmpty()) {

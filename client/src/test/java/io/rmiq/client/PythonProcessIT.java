@@ -284,6 +284,49 @@ class PythonProcessIT extends ProcessTestBase {
         }
     }
 
+    /** The tutorial's own script (tutorial/NAME), given only the Python port and the key file. */
+    private Proc tutorial(Py py, String script) throws Exception {
+        return procs.command(dir, List.of(python3(), "-u", SCRIPTS.resolve("tutorial").resolve(script).toString(),
+                String.valueOf(py.port()), dir.resolve("rmiq-data/authkey").toString()));
+    }
+
+    @Test
+    void theTutorialsWorker_asItIs_answersTheJavaMaster() throws Exception {
+        Py py = server();
+        Proc master = client(py.server(), "master", "--tasks", "10");
+        master.awaitLine("Try get results...", LONG);
+        Proc worker = tutorial(py, "task_worker.py");
+        assertEquals(0, master.awaitExit(LONG), master.all());
+        assertEquals("received 10/10 results", master.out.get(master.out.size() - 1), master.all());
+        assertEquals(0, worker.awaitExit(LONG), worker.all());
+        assertEquals(10, worker.out.stream().filter(l -> l.startsWith("run task ")).count(), worker.all());
+        assertEquals("worker exit.", worker.out.get(worker.out.size() - 1));
+    }
+
+    @Test
+    void theTutorialsMaster_asItIs_isAnsweredByTheJavaWorker() throws Exception {
+        Py py = server();
+        Proc worker = client(py.server(), "worker");
+        worker.awaitLine("worker ready", LONG);
+        Proc master = tutorial(py, "task_master.py");
+        assertEquals(0, master.awaitExit(LONG), master.all());
+        List<String> results = master.out.stream().filter(l -> l.startsWith("Result: ")).toList();
+        assertEquals(10, results.size(), master.all());
+        for (String r : results) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Result: (\\d+) \\* (\\d+) = (\\d+)").matcher(r);
+            assertTrue(m.matches(), r);
+            long n = Long.parseLong(m.group(1));
+            assertEquals(n * n, Long.parseLong(m.group(3)), r);
+        }
+        assertEquals("master exit.", master.out.get(master.out.size() - 1));
+    }
+
+    @Test
+    void callsBehaveAsCPythonsManager_timeoutsAndKeywords() throws Exception {
+        Py py = server();
+        probe(py, "calls-as-cpython");
+    }
+
     @Test
     void anUnreadableRequest_onAProxysConnection_getsAnError_andTheConnectionCarriesOn() throws Exception {
         Py py = server();

@@ -44,6 +44,8 @@ public final class PythonEndpoint implements AutoCloseable {
     /** Exactly CPython's list for a Queue: a proxy gets these methods and no others. */
     private static final Object[] EXPOSED = {"empty", "full", "get", "get_nowait", "join", "put", "put_nowait",
             "qsize", "task_done"};
+    /** A negative timeout, as a caller gave it. */
+    private static final double NEGATIVE = -2;
     /** A blocking call without a timeout waits in slices of this, so that close() is noticed. */
     private static final long SLICE_MILLIS = 1_000;
     /** Room for the request around the largest item. */
@@ -355,11 +357,20 @@ public final class PythonEndpoint implements AutoCloseable {
                 }
             } else if (kwds.containsKey("item")) {
                 item = kwds.get("item");
+                itemSpan = keywordSpan(request, kwds, "item");
             } else {
                 throw new ArgumentError("missing the item");
             }
             Object block = arg(args, kwds, 1, "block", Boolean.TRUE);
             double timeout = timeout(arg(args, kwds, 2, "timeout", null));
+            boolean bounded = q.config().capacity() != Integer.MAX_VALUE;
+            if (timeout == NEGATIVE) {
+                if (bounded && mayBlock && !Boolean.FALSE.equals(block)) {
+                    error(new PythonValues.BuiltinError("ValueError", "'timeout' must be a non-negative number"));
+                    return;
+                }
+                timeout = -1; // as queue.Queue: an unbounded queue never waits, so it never looks
+            }
             // The producer's own bytes are what a Python consumer gets back, whatever the item is; plain
             // data also keeps its exact Java form, which is what a Java consumer gets.
             byte[] compact = itemSpan != null && request.fragments().usesClasses(itemSpan) ? null : PythonValues.plain(item);
@@ -401,6 +412,13 @@ public final class PythonEndpoint implements AutoCloseable {
             Object block = arg(args, kwds, 0, "block", Boolean.TRUE);
             double timeout = timeout(arg(args, kwds, 1, "timeout", null));
             boolean wait = mayBlock && !Boolean.FALSE.equals(block);
+            if (timeout == NEGATIVE) {
+                if (wait) {
+                    error(new PythonValues.BuiltinError("ValueError", "'timeout' must be a non-negative number"));
+                    return;
+                }
+                timeout = -1;
+            }
             LeasedItem[] got;
             if (!wait || timeout >= 0) {
                 got = q.receive(1, wait ? (long) (timeout * 1000) : 0, session);
@@ -444,14 +462,32 @@ public final class PythonEndpoint implements AutoCloseable {
         }
 
         /** Seconds, or -1 for none. */
+        /** Seconds, -1 for none, or {@link #NEGATIVE}, which queue.Queue refuses only where it would wait. */
         private double timeout(Object t) throws ArgumentError {
             if (t == null) {
                 return -1;
             }
-            if (t instanceof Number n && !(t instanceof Double d && d.isNaN()) && n.doubleValue() >= 0) {
-                return Math.min(n.doubleValue(), 1e9);
+            if (t instanceof Number n && !(t instanceof Double d && d.isNaN())) {
+                return n.doubleValue() < 0 ? NEGATIVE : Math.min(n.doubleValue(), 1e9);
             }
             throw new ArgumentError("'timeout' must be a non-negative number, got " + describe(t));
+        }
+
+        /** The span of keyword argument {@code name}'s value, if the request's dict kept its order. */
+        private Span keywordSpan(Request request, Map<?, ?> kwds, String name) {
+            Span kw = request.span().elements().get(3);
+            if (!(kwds instanceof java.util.LinkedHashMap) || kw.elements() == null
+                    || kw.elements().size() != 2 * kwds.size()) {
+                return null;
+            }
+            int i = 0;
+            for (Object k : kwds.keySet()) {
+                if (name.equals(k)) {
+                    return kw.elements().get(2 * i + 1);
+                }
+                i++;
+            }
+            return null;
         }
 
         private void check() {

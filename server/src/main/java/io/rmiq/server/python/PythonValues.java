@@ -227,6 +227,10 @@ final class PythonValues {
      * Pyrolite's pickler, plus byte[] as Python bytes (it would write a bytearray) and the two queue
      * exceptions as instances (its deconstructor hook writes only the class); no global registration.
      */
+    /** A Python builtin exception, e.g. {@code ValueError('...')}, for an {@code #ERROR} reply. */
+    record BuiltinError(String type, String message) {
+    }
+
     private static final class ReplyPickler extends Pickler {
         ReplyPickler() {
             super(false);
@@ -238,6 +242,10 @@ final class PythonValues {
                 out.write("c_queue\nEmpty\n)R".getBytes(StandardCharsets.US_ASCII));
             } else if (o == FULL) {
                 out.write("cqueue\nFull\n)R".getBytes(StandardCharsets.US_ASCII));
+            } else if (o instanceof BuiltinError e) {
+                out.write(("cbuiltins\n" + e.type() + "\n").getBytes(StandardCharsets.US_ASCII));
+                super.save(new Object[] {e.message()});
+                out.write('R');
             } else if (o instanceof byte[] b) {
                 out.write('B');
                 out.write(b.length);

@@ -178,12 +178,25 @@ final class RequestReader extends Unpickler {
                 items.add(span(i, i + 1 < before ? starts.get(i + 1)[0] : at));
             }
         }
+        // A dict's keys and values, in order, as its elements: how put(item=x) finds its item's bytes.
+        int pairsFrom = key == 'u' && markAt >= 1 ? markAt + 1 : key == 's' && before >= 3 ? before - 2 : -1;
+        List<Span> pairs = null;
+        if (pairsFrom >= 0 && starts.size() >= before) {
+            pairs = new ArrayList<>();
+            for (int i = pairsFrom; i < before; i++) {
+                pairs.add(span(i, i + 1 < before ? starts.get(i + 1)[0] : at));
+            }
+        }
         while (starts.size() > after) {
             starts.remove(starts.size() - 1);
             elements.remove(elements.size() - 1);
         }
         if (items != null) {
             elements.set(after - 1, items);
+        } else if (pairs != null && after > 0) {
+            List<Span> all = new ArrayList<>(elements.get(after - 1) == null ? List.of() : elements.get(after - 1));
+            all.addAll(pairs);
+            elements.set(after - 1, all);
         } else if (after > 0 && after <= before && key != MEMOIZE && key != 'q' && key != 'r' && key != 'p'
                 && key != FRAME && key != 0x80) {
             elements.set(after - 1, null); // changed by something other than a tuple opcode
