@@ -28,7 +28,24 @@ public final class Progress {
 
     /** A bar on stderr, redrawn in place if this process has a terminal. */
     public static Progress onStderr(String label, int total) {
-        return new Progress(System.err, label, total, System.console() != null);
+        return new Progress(System.err, label, total, onATerminal());
+    }
+
+    /**
+     * Whether this process has a terminal. Up to JDK 21 a console exists only then; since JDK 22
+     * {@code System.console()} is there without one too, and {@code Console.isTerminal()} (not in
+     * JDK 17, hence the reflection) tells.
+     */
+    static boolean onATerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // JDK 17 to 21: a console means a terminal
+        }
     }
 
     /** Records {@code done} finished so far and redraws if it is time. */

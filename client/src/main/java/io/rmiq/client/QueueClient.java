@@ -174,6 +174,20 @@ public final class QueueClient implements AutoCloseable {
                 producer, sequences);
     }
 
+    /**
+     * The named queue as a {@link java.util.concurrent.BlockingQueue}, for code written against the
+     * JDK interface; see {@link BlockingQueueView} for what each method does remotely.
+     *
+     * @throws NoSuchQueueException naming the queue and listing those the server has
+     */
+    public <E> BlockingQueueView<E> blockingQueue(String name) {
+        DistributedQueue<E> q = queue(name);
+        return new BlockingQueueView<>(q, () -> stats().stream().filter(s -> s.name().equals(name)).findFirst()
+                .map(s -> s.capacity() == Integer.MAX_VALUE ? Integer.MAX_VALUE
+                        : Math.max(0, s.capacity() - s.size() - s.inFlight()))
+                .orElse(Integer.MAX_VALUE));
+    }
+
     /** One warning line per 10 s at most: a misconfigured consumer meets the same items again and again. */
     private void warn(String message) {
         warnings.log("such warnings", suffix -> log.warn("{}{}", message, suffix));

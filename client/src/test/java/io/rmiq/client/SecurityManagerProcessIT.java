@@ -23,6 +23,13 @@ import org.junit.jupiter.api.Test;
  */
 class SecurityManagerProcessIT extends ProcessTestBase {
 
+    /** JDK 24 removed the Security Manager: there is nothing to run these against. */
+    @org.junit.jupiter.api.BeforeEach
+    void aJdkWithASecurityManager() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() < 24,
+                "JDK " + Runtime.version().feature() + " has no Security Manager (removed in JDK 24)");
+    }
+
     static final Path POLICY = Path.of(System.getProperty("rmiq.securityPolicy", "../security.policy")).toAbsolutePath();
 
     /** The JVM options the README gives, for a data directory and port 0. */
@@ -69,6 +76,26 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         assertTrue(Files.isDirectory(data.resolve("journal")));
     }
 
+    @Test
+    void managerAllow_takesWhatThePolicyNeedsFromTheFlags_noPropertySaidTwice() throws Exception {
+        Path key = dir.resolve("outside").resolve("key");
+        Files.createDirectories(key.getParent());
+        Files.writeString(key, "sm-process-test-key-0123456789abcdef\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path data = dir.resolve("data");
+        List<String> options = List.of("-Djava.security.manager=allow", "-Djava.security.policy=" + POLICY);
+        ServerProc server = procs.server(options, dir, "--authkey-file", key.toString(), "--data-dir", data.toString());
+        assertTrue(server.proc().err.stream().anyMatch(l -> l.contains("Security Manager installed")), server.proc().all());
+        Map<String, String> env = Map.of("RMIQ_AUTHKEY_FILE", key.toString());
+        String[] at = {"--host", server.host(), "--port", String.valueOf(server.port())};
+        Proc put = procs.client(dir, env, concat(new String[] {"put", "tasks", "keyed"}, at));
+        assertEquals(0, put.awaitExit(LONG), put.all());
+        Proc get = procs.client(dir, env, concat(new String[] {"get", "tasks", "--timeout", "10"}, at));
+        assertEquals(0, get.awaitExit(LONG), get.all());
+        assertEquals(List.of("keyed"), get.out);
+        assertTrue(server.proc().err.stream().noneMatch(l -> l.contains("AccessControlException")), server.proc().all());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
@@ -80,9 +107,10 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         Path granted = Files.createDirectory(dir.resolve("granted"));
         Proc server = procs.java(securityManager(POLICY, granted), dir, Processes.SERVER_JAR,
                 List.of("--port", "0", "--bind", "127.0.0.1", "--data-dir", dir.resolve("elsewhere").toString()));
-        assertNotEquals(0, server.awaitExit(LONG), server.all());
-        assertTrue(server.err.stream().anyMatch(l -> l.contains("access denied (\"java.io.FilePermission\"")),
-                server.all());
+        assertEquals(2, server.awaitExit(LONG), server.all());
+        assertTrue(server.err.stream().anyMatch(l -> l.startsWith("server.jar: the Security Manager's policy refuses it")
+                && l.contains("access denied (\"java.io.FilePermission\"") && l.contains("--data-dir")), server.all());
+        assertTrue(server.err.stream().noneMatch(l -> l.startsWith("\tat ")), "one line, no stack trace: " + server.all());
         assertTrue(Files.notExists(dir.resolve("elsewhere/authkey")));
     }
 

@@ -25,7 +25,14 @@ import picocli.CommandLine.Option;
             "(and then 'rmiq python port PORT' with --python-port).",
             "The authkey (16 bytes or more) comes from --authkey-file (readable by its owner only), else the "
                     + "RMIQ_AUTHKEY environment variable, else the file 'authkey' in the data directory, which is "
-                    + "generated (owner-only) when missing."})
+                    + "generated (owner-only) when missing."},
+        footer = {"", "--config FILE holds any of these flags, one per line, as the flag without its dashes;",
+            "a flag on the command line wins over the file. For example:",
+            "  port = 1099",
+            "  data-dir = /var/lib/rmiq/data",
+            "  queue = tasks results:10000,lease=60",
+            "  http-port = 9090",
+            "  fsync = always"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port for the registry, the queues and DGC; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -36,6 +43,9 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--advertise-host", paramLabel = "HOST", description = "Host or address clients are told to connect to (default: the --bind address, else this machine's first non-loopback address).")
     String advertiseHost;
+
+    @Option(names = ConfigFile.FLAG, paramLabel = "FILE", description = "Read flags from this .properties file first (see below).")
+    Path config; // read before parsing, by ConfigFile: here for --help
 
     @Option(names = "--authkey-file", paramLabel = "FILE", description = "File holding the shared authkey.")
     Path authkeyFile;
@@ -118,7 +128,6 @@ public final class Main implements Callable<Integer> {
                 // a policy without the permission: RMI keeps its default of a minute
             }
         }
-        installSecurityManagerIfAsked();
         // Before the first logger exists: the server jar's own logging setup, unless the user gave one.
         userLogging = System.getProperty("logback.configurationFile") != null;
         if (!userLogging) {
@@ -129,11 +138,31 @@ public final class Main implements Callable<Integer> {
             System.err.println("server.jar: " + e.getMessage() + " (see --help)");
             return CommandLine.ExitCode.USAGE;
         });
-        System.exit(cli.execute(args));
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof SecurityException) {
+                System.err.println("server.jar: the Security Manager's policy refuses it: " + e.getMessage()
+                        + "; security.policy grants what the flags name (--data-dir, --port, --authkey-file, --log-dir,"
+                        + " --tls-keystore ...: give the path with its flag, and with =default also as -Drmiq.*),"
+                        + " or add a permission line for it (see the README's 'Running under the Security Manager')");
+                return CommandLine.ExitCode.USAGE;
+            }
+            throw e;
+        });
+        String[] all;
+        try {
+            all = ConfigFile.expand(args, cli.getCommandSpec());
+        } catch (ConfigFile.Invalid e) {
+            System.err.println("server.jar: " + e.getMessage());
+            System.exit(CommandLine.ExitCode.USAGE);
+            return;
+        }
+        cli.setOverwrittenOptionsAllowed(true); // the command line's value after the file's
+        System.exit(cli.execute(all));
     }
 
     @Override
     public Integer call() throws Exception {
+        installSecurityManagerIfAsked();
         if (logDir != null) {
             try {
                 java.nio.file.Files.createDirectories(logDir);
@@ -259,15 +288,32 @@ public final class Main implements Callable<Integer> {
     /**
      * {@code -Djava.security.manager=allow -Djava.security.policy=FILE} only permits a Security
      * Manager on JDK 17; it takes {@code =default} to install one. A user who names a policy means it
-     * to apply, so the server installs the manager itself, before it does anything else.
+     * to apply, so the server installs the manager itself, once its flags are parsed and before it
+     * does anything else. The properties the policy expands ({@code rmiq.data.dir}, {@code rmiq.port},
+     * {@code rmiq.authkey.file} ...) then come from the flags, unless given with -D: a flag need not be
+     * said twice. (With {@code =default} the JVM reads the policy before any flag is parsed.)
      */
     @SuppressWarnings("removal")
-    private static void installSecurityManagerIfAsked() {
+    private void installSecurityManagerIfAsked() {
         if ("allow".equals(System.getProperty("java.security.manager"))
                 && System.getProperty("java.security.policy") != null && System.getSecurityManager() == null) {
+            forThePolicy("rmiq.data.dir", dataDir);
+            forThePolicy("rmiq.port", port);
+            forThePolicy("rmiq.http.port", httpPort);
+            forThePolicy("rmiq.python.port", pythonPort);
+            forThePolicy("rmiq.log.dir", logDir);
+            forThePolicy("rmiq.authkey.file", authkeyFile);
+            forThePolicy("rmiq.tls.keystore", tlsKeystore);
+            forThePolicy("rmiq.tls.password.file", tlsPasswordFile);
             System.setSecurityManager(new SecurityManager());
             System.err.println("server.jar: Security Manager installed with the policy "
                     + System.getProperty("java.security.policy"));
+        }
+    }
+
+    private static void forThePolicy(String property, Object flag) {
+        if (flag != null && System.getProperty(property) == null) {
+            System.setProperty(property, flag instanceof Path p ? p.toAbsolutePath().normalize().toString() : flag.toString());
         }
     }
 
