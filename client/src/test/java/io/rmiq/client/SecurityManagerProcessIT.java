@@ -66,13 +66,7 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         List<String> options = new ArrayList<>(securityManager(POLICY, data));
         options.add("-Drmiq.authkey.file=" + key);
         ServerProc server = procs.server(options, dir, "--authkey-file", key.toString(), "--data-dir", data.toString());
-        Map<String, String> env = Map.of("RMIQ_AUTHKEY_FILE", key.toString());
-        String[] at = {"--host", server.host(), "--port", String.valueOf(server.port())};
-        Proc put = procs.client(dir, env, concat(new String[] {"put", "tasks", "keyed"}, at));
-        assertEquals(0, put.awaitExit(LONG), put.all());
-        Proc get = procs.client(dir, env, concat(new String[] {"get", "tasks", "--timeout", "10"}, at));
-        assertEquals(0, get.awaitExit(LONG), get.all());
-        assertEquals(List.of("keyed"), get.out);
+        putAndGet(server, key);
         assertTrue(Files.isDirectory(data.resolve("journal")));
     }
 
@@ -86,6 +80,12 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         List<String> options = List.of("-Djava.security.manager=allow", "-Djava.security.policy=" + POLICY);
         ServerProc server = procs.server(options, dir, "--authkey-file", key.toString(), "--data-dir", data.toString());
         assertTrue(server.proc().err.stream().anyMatch(l -> l.contains("Security Manager installed")), server.proc().all());
+        putAndGet(server, key);
+        assertTrue(server.proc().err.stream().noneMatch(l -> l.contains("AccessControlException")), server.proc().all());
+    }
+
+    /** client.jar put, then get, with the key file: the server under the policy serves both. */
+    private void putAndGet(ServerProc server, Path key) throws Exception {
         Map<String, String> env = Map.of("RMIQ_AUTHKEY_FILE", key.toString());
         String[] at = {"--host", server.host(), "--port", String.valueOf(server.port())};
         Proc put = procs.client(dir, env, concat(new String[] {"put", "tasks", "keyed"}, at));
@@ -93,7 +93,6 @@ class SecurityManagerProcessIT extends ProcessTestBase {
         Proc get = procs.client(dir, env, concat(new String[] {"get", "tasks", "--timeout", "10"}, at));
         assertEquals(0, get.awaitExit(LONG), get.all());
         assertEquals(List.of("keyed"), get.out);
-        assertTrue(server.proc().err.stream().noneMatch(l -> l.contains("AccessControlException")), server.proc().all());
     }
 
     private static String[] concat(String[] a, String[] b) {
