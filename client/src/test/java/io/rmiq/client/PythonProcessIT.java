@@ -38,8 +38,10 @@ class PythonProcessIT extends ProcessTestBase {
     }
 
     private Py server(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--python-port", "0"));
-        args.addAll(List.of(extra));
+        List<String> args = new ArrayList<>(List.of(extra));
+        if (!args.contains("--python-port")) {
+            args.addAll(List.of("--python-port", "0"));
+        }
         ServerProc s = procs.server(dir, args.toArray(new String[0]));
         String line = s.proc().awaitLine("rmiq python port", LONG);
         return new Py(s, Integer.parseInt(line.substring(line.lastIndexOf(' ') + 1)));
@@ -319,6 +321,62 @@ class PythonProcessIT extends ProcessTestBase {
             assertEquals(n * n, Long.parseLong(m.group(3)), r);
         }
         assertEquals("master exit.", master.out.get(master.out.size() - 1));
+    }
+
+    /**
+     * The README's mixed fleet, its three commands as printed, run from a directory laid out as the
+     * checkout. Only the ports change: 1099 and 5000 become free ones (the RMI port by a --port
+     * appended to both Java commands), so that the test runs beside anything else.
+     */
+    @Test
+    void theReadmesMixedDemo_runsAsPrinted() throws Exception {
+        python3();
+        String readme = Files.readString(Path.of("../README.md"));
+        String block = null;
+        for (String b : readme.split("```")) {
+            if (b.contains("tutorial/task_worker.py") && b.contains("server.jar --python-port")) {
+                block = b;
+                break;
+            }
+        }
+        assertTrue(block != null, "README has no block with the mixed demo's three commands");
+        List<String> lines = block.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        assertEquals(3, lines.size(), block);
+        Path checkout = Path.of("..").toRealPath();
+        Path demo = Files.createDirectories(dir.resolve("checkout"));
+        Files.createSymbolicLink(demo.resolve("server"), checkout.resolve("server"));
+        Files.createSymbolicLink(demo.resolve("client"), checkout.resolve("client"));
+        String rmiPort = String.valueOf(RideThroughTest.freePort());
+        String pyPort = String.valueOf(RideThroughTest.freePort());
+        Proc server = procs.command(demo, List.of("bash", "-c", "exec " + lines.get(0).replace("5000", pyPort)
+                + " --port " + rmiPort + " --bind 127.0.0.1"));
+        server.awaitLine("rmiq python port", LONG);
+        Proc master = procs.command(demo, List.of("bash", "-c", "exec " + lines.get(1) + " --port " + rmiPort));
+        master.awaitLine("Try get results...", LONG);
+        Proc worker = procs.command(demo, List.of("bash", "-c", "exec " + lines.get(2).replace("5000", pyPort)));
+        assertEquals(0, master.awaitExit(LONG), master.all());
+        assertEquals("received 10/10 results", master.out.get(master.out.size() - 1), master.all());
+        assertEquals(0, worker.awaitExit(LONG), worker.all());
+        assertEquals("worker exit.", worker.out.get(worker.out.size() - 1), worker.all());
+        server.terminate();
+    }
+
+    /** As the README says: EOFError, then BrokenPipeError, and a fresh connect works; nothing journaled is lost. */
+    @Test
+    void aServerRestart_looksAsCPythonsManagerDoes_andAReconnectWorks() throws Exception {
+        String rmiPort = String.valueOf(RideThroughTest.freePort());
+        String pyPort = String.valueOf(RideThroughTest.freePort());
+        Py py = server("--port", rmiPort, "--python-port", pyPort, "--fsync", "always");
+        Path go = dir.resolve("go");
+        Proc client = python(py, "restart.py", go.toString());
+        client.awaitLine("put ok", LONG);
+        py.server().proc().process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        Py again = server("--port", rmiPort, "--python-port", pyPort);
+        Files.writeString(go, "");
+        assertEquals(0, client.awaitExit(LONG), client.all());
+        assertEquals(List.of("put ok", "error EOFError", "error BrokenPipeError", "error BrokenPipeError",
+                "reconnected, qsize 2"), client.out, client.all());
+        again.server().proc().terminate();
     }
 
     @Test
