@@ -16,7 +16,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,9 +30,16 @@ class LocksTest {
     static final long T = 77;                // a ticket
     final Set<Long> live = ConcurrentHashMap.newKeySet();
     @TempDir Path dir;
+    /** Its own threads: the common pool may have one thread (2 cores), and waiters block in it. */
+    final ExecutorService waiters = Executors.newCachedThreadPool();
 
     LocksTest() {
         live.addAll(Set.of(A, B, C));
+    }
+
+    @AfterEach
+    void stopWaiters() {
+        waiters.shutdownNow();
     }
 
     Locks locks() throws Exception {
@@ -82,7 +92,7 @@ class LocksTest {
     void aWaiter_getsTheLockWhenItIsReleased() throws Exception {
         Locks locks = locks();
         long first = locks.acquire("x", A, T, 0, 0);
-        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 10_000));
+        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 10_000), waiters);
         await().atMost(Duration.ofSeconds(5)).until(() -> locks.waiters("x") > 0);
         assertFalse(waiter.isDone());
         locks.release("x", A, T);
@@ -136,7 +146,7 @@ class LocksTest {
         locks.acquire("x", A, 1, 0, 0);
         locks.acquire("y", A, 2, 0, 0);
         locks.acquire("z", B, 1, 0, 0);
-        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", C, 10_000));
+        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", C, 10_000), waiters);
         await().atMost(Duration.ofSeconds(5)).until(() -> locks.waiters("x") > 0);
         live.remove(A); // as the reaper does: first the session ends, then its locks go
         locks.releaseSession(A);
@@ -158,9 +168,9 @@ class LocksTest {
         Locks locks = locks();
         locks.acquire("x", A, T, 0, 0);
         // C waits first, so a release wakes C (conditions are FIFO); B waits far longer than the test.
-        CompletableFuture<Long> doomed = CompletableFuture.supplyAsync(() -> acquire(locks, "x", C, 600_000));
+        CompletableFuture<Long> doomed = CompletableFuture.supplyAsync(() -> acquire(locks, "x", C, 600_000), waiters);
         await().atMost(Duration.ofSeconds(5)).until(() -> locks.waiters("x") == 1);
-        CompletableFuture<Long> patient = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 600_000));
+        CompletableFuture<Long> patient = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 600_000), waiters);
         await().atMost(Duration.ofSeconds(5)).until(() -> locks.waiters("x") == 2);
         live.remove(C);
         locks.release("x", A, T);
@@ -173,7 +183,7 @@ class LocksTest {
     void close_releasesWaitersWithShutdown() throws Exception {
         Locks locks = locks();
         locks.acquire("x", A, T, 0, 0);
-        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 10_000));
+        CompletableFuture<Long> waiter = CompletableFuture.supplyAsync(() -> acquire(locks, "x", B, 10_000), waiters);
         await().atMost(Duration.ofSeconds(5)).until(() -> locks.waiters("x") > 0);
         locks.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> waiter.get(10, TimeUnit.SECONDS));
