@@ -30,6 +30,8 @@ final class RequestReader extends Unpickler {
 
     private static final int FRAME = 0x95;
     private static final int MEMOIZE = 0x94;
+    /** Longest decimal text read as a number: CPython's default int_max_str_digits. */
+    static final int MAX_DIGITS = 4_300;
 
     /** Where one value lies: [start, end) in the request, and its elements if it is a tuple. */
     record Span(int start, int end, List<Span> elements) {
@@ -118,6 +120,11 @@ final class RequestReader extends Unpickler {
             stack.add(name);
             global = module + "." + name;
         }
+        if ((key == 'I' || key == 'L') && lineAt(at + 1).length() > MAX_DIGITS) {
+            // Java parses decimal text in quadratic time; CPython refuses the same (int_max_str_digits).
+            throw new PickleException("an integer of " + lineAt(at + 1).length() + " digits; the limit is "
+                    + MAX_DIGITS + " digits, as CPython's int_max_str_digits");
+        }
         int before = stack.size();
         int memoBefore = memo.size();
         int markAt = marks.isEmpty() ? -1 : marks.peek();
@@ -126,6 +133,9 @@ final class RequestReader extends Unpickler {
         }
         Object result;
         try {
+            if (key == 'R') {
+                refuseLongNumberText();
+            }
             result = key == 'u' ? setItems() : super.dispatch(key);
         } catch (RuntimeException e) {
             if (!standIn(key, before, markAt, e)) {
@@ -202,6 +212,21 @@ final class RequestReader extends Unpickler {
             elements.set(after - 1, null); // changed by something other than a tuple opcode
         }
         return result;
+    }
+
+    /**
+     * A class built from one long string (Decimal('1234...')) would take quadratic time to parse
+     * here, though CPython reads it in linear time: its view becomes a stand-in, and the item keeps
+     * the producer's bytes.
+     */
+    private void refuseLongNumberText() {
+        if (stack.size() < 2) {
+            return;
+        }
+        Object args = stack.peek();
+        if (args instanceof Object[] a && a.length == 1 && a[0] instanceof String str && str.length() > MAX_DIGITS) {
+            throw new IllegalArgumentException("a value built from " + str.length() + " characters of text");
+        }
     }
 
     /** SETITEMS in the pickle's order: Pyrolite's goes through a HashMap, and a dict keeps its order. */

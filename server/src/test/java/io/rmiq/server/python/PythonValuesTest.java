@@ -1,6 +1,7 @@
 package io.rmiq.server.python;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,6 +51,35 @@ class PythonValuesTest {
             byte[] item = PythonValues.kept(new byte[] {(byte) 0x80, 2, 'N', '.'}, dag, SerialLimits.PAYLOAD);
             assertNull(PickledCodec.decode(item, SerialLimits.PAYLOAD).view());
         });
+    }
+
+    @Test
+    void integerTextBeyondCPythonsDigitLimit_isRefusedAtOnce() {
+        // Protocol 0: L400000 digits. BigInteger would take seconds of CPU on it.
+        byte[] p = ("L" + "7".repeat(400_000) + "L\n.").getBytes(StandardCharsets.US_ASCII);
+        PickleException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> assertThrows(PickleException.class, () -> RequestReader.read(p)));
+        assertTrue(e.getMessage().contains("400001 digits") && e.getMessage().contains("4300"), e.getMessage());
+        // 4,300 digits still read, as CPython does.
+        byte[] ok = ("L" + "7".repeat(4_299) + "L\n.").getBytes(StandardCharsets.US_ASCII);
+        assertDoesNotThrow(() -> RequestReader.read(ok));
+    }
+
+    @Test
+    void aDecimalOfHugeText_isKeptWithAStandInView_quickly() {
+        // decimal.Decimal('7' * 400000), protocol 2: c decimal Decimal, X <len> text, TUPLE1, REDUCE.
+        String digits = "7".repeat(400_000);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) 0x80, 2});
+        b.writeBytes("cdecimal\nDecimal\nX".getBytes(StandardCharsets.US_ASCII));
+        int n = digits.length();
+        b.writeBytes(new byte[] {(byte) n, (byte) (n >>> 8), (byte) (n >>> 16), (byte) (n >>> 24)});
+        b.writeBytes(digits.getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {(byte) 0x85, 'R', '.'});
+        byte[] p = b.toByteArray();
+        Object v = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> RequestReader.read(p).value());
+        assertTrue(v instanceof net.razorvine.pickle.objects.ClassDict d && "rmiq.unreadable".equals(d.getClassName()),
+                () -> String.valueOf(v).substring(0, Math.min(100, String.valueOf(v).length())));
     }
 
     @Test
