@@ -11,6 +11,7 @@ import io.rmiq.server.python.RequestReader.Span;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.admission.Handshakes;
 import io.rmiq.server.admission.PeerGuard;
+import io.rmiq.transport.SpinningInput;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -50,6 +51,8 @@ public final class PythonEndpoint implements AutoCloseable {
     private static final long SLICE_MILLIS = 1_000;
     /** Room for the request around the largest item. */
     private static final long REQUEST_OVERHEAD = 64 * 1024;
+    /** How long a request may take to arrive once its first byte has, beyond 10 ms per KB of it. */
+    static final long REQUEST_MILLIS = 30_000;
 
     private final Map<String, LocalQueue> queues;
     private final byte[] authkey;
@@ -58,6 +61,8 @@ public final class PythonEndpoint implements AutoCloseable {
     private final SerialLimits limits;
     /** The largest request: the largest item plus room for the call around it. */
     private final long maxFrame;
+    /** Bytes of requests being read, over all connections: an eighth of the heap, at least two of the largest. */
+    private final Frames.Budget requestBytes;
     /** A thread each: beyond this many, new connections are closed at once rather than exhaust the JVM. */
     private final int maxConnections;
     /** Shared with the RMI port: handshakes per network, and the back-off after wrong keys. */
@@ -89,6 +94,7 @@ public final class PythonEndpoint implements AutoCloseable {
         this.limits = limits;
         this.peers = peers;
         this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
+        this.requestBytes = new Frames.Budget(Math.max(2 * maxFrame, Runtime.getRuntime().maxMemory() / 8));
         this.maxConnections = peers.limits().maxConnections();
         this.queues = queues;
         this.authkey = authkey.clone();
@@ -161,7 +167,8 @@ public final class PythonEndpoint implements AutoCloseable {
             s.setTcpNoDelay(true);
             // Each read within the time left; the deadline's timer closes the socket at the end anyway.
             s.setSoTimeout((int) Math.max(1, handshakeMillis - handshake.ageMillis()));
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            // As on the RMI port: a request that follows its answer within the moment finds this core awake.
+            DataInputStream in = new DataInputStream(new BufferedInputStream(SpinningInput.wrap(s.getInputStream(), s.getInputStream())));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             try {
                 WireAuth.serverSide(in, out, authkey);
@@ -190,7 +197,7 @@ public final class PythonEndpoint implements AutoCloseable {
             }
             s.setSoTimeout(0);
             served.add(s);
-            new Connection(peer, in, out).run();
+            new Connection(s, peer, in, out).run();
         } catch (IOException e) {
             if (!closed) {
                 log.debug("python client {} connection ended: {}", peer, e.toString());
@@ -215,11 +222,13 @@ public final class PythonEndpoint implements AutoCloseable {
 
     /** One authenticated connection: one-shot calls (create, incref ...) or a proxy's long-lived one. */
     private final class Connection {
+        private final Socket socket;
         private final SocketAddress peer;
         private final DataInputStream in;
         private final DataOutputStream out;
 
-        Connection(SocketAddress peer, DataInputStream in, DataOutputStream out) {
+        Connection(Socket socket, SocketAddress peer, DataInputStream in, DataOutputStream out) {
+            this.socket = socket;
             this.peer = peer;
             this.in = in;
             this.out = out;
@@ -230,7 +239,13 @@ public final class PythonEndpoint implements AutoCloseable {
             while (!closed) {
                 byte[] frame;
                 try {
-                    frame = Frames.read(in, maxFrame);
+                    frame = Frames.readRequest(in, socket, maxFrame, REQUEST_MILLIS, requestBytes);
+                } catch (Frames.Refused e) {
+                    String why = e.getMessage();
+                    rejections.log("refused python requests", suffix -> log.warn(
+                            "python client {}: {}; closing its connection{}", peer, why, suffix));
+                    traceback(why);
+                    return;
                 } catch (Frames.TooLarge e) {
                     log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
                             peer, e.length, maxFrame);
