@@ -257,7 +257,7 @@ public final class PythonEndpoint implements AutoCloseable {
                 Request request;
                 Object[] call;
                 try {
-                    request = RequestReader.read(frame);
+                    request = RequestReader.read(frame, requestBytes);
                     call = shape(request.value());
                 } catch (IOException | RuntimeException e) {
                     String why = e.getMessage();

@@ -78,13 +78,32 @@ final class RequestReader extends Unpickler {
     private final List<Integer> classOps = new ArrayList<>();
     private Span root;
 
-    private RequestReader(byte[] bytes) {
+    /** What one value read here costs at most, in heap: the object, its slot, its span's bookkeeping. */
+    static final int BYTES_PER_VALUE = 64;
+    /** Values are charged to the budget this many at a time. */
+    private static final int CHARGE_EVERY = 1_024;
+
+    private final Frames.Budget budget;
+    private long charged;
+    private int uncharged;
+
+    private RequestReader(byte[] bytes, Frames.Budget budget) {
         this.bytes = bytes;
         this.in = new Input(bytes);
+        this.budget = budget;
     }
 
     static Request read(byte[] frame) throws IOException {
-        RequestReader r = new RequestReader(frame);
+        return read(frame, new Frames.Budget(Long.MAX_VALUE));
+    }
+
+    /**
+     * Reads a request, charging what its values cost to {@code budget} while it reads: a few bytes
+     * of pickle can make many objects (an empty dict is one byte), so the values a request makes
+     * count, not its length.
+     */
+    static Request read(byte[] frame, Frames.Budget budget) throws IOException {
+        RequestReader r = new RequestReader(frame, budget);
         Object value;
         try {
             value = r.load(r.in);
@@ -93,6 +112,8 @@ final class RequestReader extends Unpickler {
         } catch (RuntimeException e) {
             // Pyrolite meets malformed input with whatever its stack access throws.
             throw new PickleException("malformed pickle (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        } finally {
+            budget.give(r.charged);
         }
         if (r.in.remaining() != 0) {
             throw new PickleException(r.in.remaining() + " bytes after the end of the pickle");
@@ -168,6 +189,7 @@ final class RequestReader extends Unpickler {
             }
         }
         if (after > before) {
+            made(after - before);
             for (int i = before; i < after; i++) {
                 starts.add(new int[] {at});
                 elements.add(null);
@@ -227,6 +249,21 @@ final class RequestReader extends Unpickler {
         if (args instanceof Object[] a && a.length == 1 && a[0] instanceof String str && str.length() > MAX_DIGITS) {
             throw new IllegalArgumentException("a value built from " + str.length() + " characters of text");
         }
+    }
+
+    private void made(int values) {
+        uncharged += values;
+        if (uncharged < CHARGE_EVERY) {
+            return;
+        }
+        long bytes = (long) uncharged * BYTES_PER_VALUE;
+        if (!budget.take(bytes)) {
+            throw new PickleException("the request makes more values than the server has memory for now ("
+                    + (charged + bytes) / BYTES_PER_VALUE + " so far; requests being read share "
+                    + budget.max() / (1024 * 1024) + " MiB, at " + BYTES_PER_VALUE + " bytes a value)");
+        }
+        charged += bytes;
+        uncharged = 0;
     }
 
     /** SETITEMS in the pickle's order: Pyrolite's goes through a HashMap, and a dict keeps its order. */

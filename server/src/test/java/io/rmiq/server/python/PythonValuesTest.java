@@ -54,6 +54,33 @@ class PythonValuesTest {
     }
 
     @Test
+    void aPickleOfManyTinyValues_isChargedByWhatItMakes_andRefusedBeyondTheBudget() throws Exception {
+        // 4 MB of EMPTY_DICT: one byte each, a map each; it once took 413 MB of heap.
+        byte[] dicts = new byte[4_000_003];
+        dicts[0] = (byte) 0x80;
+        dicts[1] = 4;
+        java.util.Arrays.fill(dicts, 2, dicts.length - 1, (byte) '}');
+        dicts[dicts.length - 1] = '.';
+        Frames.Budget budget = new Frames.Budget(64L << 20);
+        PickleException e = assertThrows(PickleException.class, () -> RequestReader.read(dicts, budget));
+        assertTrue(e.getMessage().contains("more values than the server has memory for"), e.getMessage());
+        assertEquals(0, budget.used(), "given back");
+        // A list of 100,000 ints (as CPython pickles it: MARK, 1,000 items, APPENDS) is well within it.
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) 0x80, 4, ']'});
+        for (int batch = 0; batch < 100; batch++) {
+            b.write('(');
+            for (int i = 0; i < 1_000; i++) {
+                b.writeBytes(new byte[] {'J', (byte) i, (byte) batch, 1, 0});
+            }
+            b.write('e');
+        }
+        b.write('.');
+        assertEquals(100_000, ((List<?>) RequestReader.read(b.toByteArray(), budget).value()).size());
+        assertEquals(0, budget.used());
+    }
+
+    @Test
     void integerTextBeyondCPythonsDigitLimit_isRefusedAtOnce() {
         // Protocol 0: L400000 digits. BigInteger would take seconds of CPU on it.
         byte[] p = ("L" + "7".repeat(400_000) + "L\n.").getBytes(StandardCharsets.US_ASCII);
