@@ -13,7 +13,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -30,15 +29,44 @@ public final class StatusHttp implements AutoCloseable {
     private final Supplier<List<SessionInfo>> sessions;
     private volatile boolean ready;
 
+    /** Most requests served at once: a thread each, made when needed and ended after 30 s idle. */
+    static final int THREADS = 32;
+    /** Seconds a request may take to arrive, and its answer to leave (the JDK's default is forever). */
+    static final int REQUEST_SECONDS = 5;
+
+    static {
+        // The JDK's server reads headers in its executor's threads with no time limit unless told
+        // otherwise, so a few peers trickling headers held every thread and /health timed out. Its
+        // only knobs are these properties, read once when the first server starts.
+        setIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(2 * REQUEST_SECONDS));
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        try {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        } catch (SecurityException e) {
+            // a policy without the grant: the JDK's defaults then, as before
+        }
+    }
+
+    private final boolean loopbackOnly;
+
     public StatusHttp(InetSocketAddress bind, Metrics metrics, Supplier<List<SessionInfo>> sessions) throws IOException {
         this.metrics = metrics;
         this.sessions = sessions;
-        this.http = HttpServer.create(bind, 16);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "rmiq-http");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loopbackOnly = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
+        this.http = HttpServer.create(bind, 64);
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(THREADS, THREADS,
+                30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "rmiq-http");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.executor = pool;
         http.setExecutor(executor);
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metricsText()));
         http.createContext("/health", ex -> respond(ex, ready ? 200 : 503, "text/plain; charset=utf-8",
@@ -51,6 +79,28 @@ public final class StatusHttp implements AutoCloseable {
             }
         });
         http.start();
+    }
+
+    /**
+     * On loopback, the page answers only requests that name a loopback host: a web page a local
+     * browser loads from elsewhere can point its own name at 127.0.0.1 (DNS rebinding), and its
+     * requests then carry that name. Elsewhere any name may be the operator's.
+     */
+    private boolean hostAllowed(HttpExchange ex) {
+        if (!loopbackOnly) {
+            return true;
+        }
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (host == null) {
+            return true; // HTTP/1.0 tools (curl -0, probes) send none; a browser always does
+        }
+        host = host.strip().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[")) {
+            return host.startsWith("[::1]");
+        }
+        int colon = host.indexOf(':');
+        String name = colon < 0 ? host : host.substring(0, colon);
+        return name.equals("localhost") || name.endsWith(".localhost") || name.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     /** The port it listens on. */
@@ -69,7 +119,12 @@ public final class StatusHttp implements AutoCloseable {
         executor.shutdown();
     }
 
-    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+    private void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+        if (!hostAllowed(ex)) {
+            status = 421;
+            type = "text/plain; charset=utf-8";
+            body = "this server answers to localhost and loopback addresses only\n";
+        }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", type);
         ex.getResponseHeaders().set("Cache-Control", "no-store");

@@ -144,4 +144,57 @@ class StatusHttpTest {
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
+
+    /** A raw request with its own Host header (java.net.http will not send one): the status line. */
+    String statusLine(String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.httpPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
+    @Test
+    void onLoopback_onlyLoopbackNamesAreAnswered_againstDnsRebinding() throws Exception {
+        assertEquals("HTTP/1.1 200 OK", statusLine("127.0.0.1:" + server.httpPort()));
+        assertEquals("HTTP/1.1 200 OK", statusLine("localhost:" + server.httpPort()));
+        assertEquals("HTTP/1.1 200 OK", statusLine("[::1]:" + server.httpPort()));
+        assertTrue(statusLine("attacker.example:" + server.httpPort()).startsWith("HTTP/1.1 421"));
+        assertTrue(statusLine("127.0.0.1.attacker.example").startsWith("HTTP/1.1 421"));
+    }
+
+    @Test
+    void peersTricklingHeaders_neitherStallHealthNorHoldTheirConnection() throws Exception {
+        List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", server.httpPort());
+                s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            // Two such peers stalled every request before: the server had two threads.
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort()
+                        + "/health")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+            }
+            // And the server lets go of a request that does not arrive in time (5 s, checked each second).
+            java.net.Socket first = slow.get(0);
+            first.setSoTimeout(30_000);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try {
+                    return first.getInputStream().read() < 0;
+                } catch (IOException e) {
+                    return true; // reset: closed too
+                }
+            });
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+    }
 }
