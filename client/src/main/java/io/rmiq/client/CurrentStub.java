@@ -71,6 +71,8 @@ final class CurrentStub<R extends Remote> {
      */
     <T> T waiting(long timeoutMillis, long session, T nothing, Call<R, T> call) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
-        return client.interruptibly(session, () -> client.ride(() -> call.on(stub()), deadline == 0 ? 1 : deadline, nothing));
+        // A call that does not wait has nothing for an interrupt to end.
+        return client.interruptibly(timeoutMillis <= 0 ? 0 : session,
+                () -> client.ride(() -> call.on(stub()), deadline == 0 ? 1 : deadline, nothing));
     }
 }

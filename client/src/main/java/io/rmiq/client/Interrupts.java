@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 final class Interrupts {
 
     private static final long TICK_MILLIS = 20;
+    /** Ticks without a wait before the watcher ends. */
+    private static final int IDLE_TICKS = 50;
     /** A cancel can reach the server before the wait it is for has begun there: repeat it this often. */
     private static final long REPEAT_NANOS = 200_000_000;
 
@@ -31,7 +33,7 @@ final class Interrupts {
 
     private final Map<Thread, Wait> waiting = new ConcurrentHashMap<>();
     private final LongConsumer cancel;
-    private Thread watcher; // guarded by this
+    private volatile Thread watcher; // set and cleared under this
 
     /** @param cancel asks the server to end the waits of a session; must not throw */
     Interrupts(LongConsumer cancel) {
@@ -57,7 +59,14 @@ final class Interrupts {
         }
     }
 
-    private synchronized void watch() {
+    private void watch() {
+        if (watcher != null) { // racy read: a miss only takes the lock below
+            return;
+        }
+        startWatcher();
+    }
+
+    private synchronized void startWatcher() {
         if (watcher == null) {
             watcher = new Thread(this::run, "rmiq-interrupts");
             watcher.setDaemon(true);
@@ -66,17 +75,26 @@ final class Interrupts {
     }
 
     private void run() {
+        int idle = 0;
         while (true) {
             try {
                 Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
-            synchronized (this) {
-                if (waiting.isEmpty()) {
+            // A caller that waits again and again (get after get) finds between its waits an empty
+            // table at most ticks: ending only after a second of none spares it a thread start each time.
+            idle = waiting.isEmpty() ? idle + 1 : 0;
+            if (idle >= IDLE_TICKS) {
+                synchronized (this) {
+                    // Cleared before the last look: a wait registered after that look sees null and starts another.
                     watcher = null;
-                    return;
+                    if (waiting.isEmpty()) {
+                        return;
+                    }
+                    watcher = Thread.currentThread();
                 }
+                idle = 0;
             }
             long now = System.nanoTime();
             for (Map.Entry<Thread, Wait> e : waiting.entrySet()) {

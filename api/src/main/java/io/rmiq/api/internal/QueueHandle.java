@@ -286,14 +286,18 @@ public final class QueueHandle<E> implements DistributedQueue<E> {
     }
 
     private byte[][] pollUntil(int max, long deadline) throws InterruptedException {
+        boolean first = true;
         while (true) {
             RemoteCalls.checkInterrupt();
-            long wait = RemoteCalls.slice(deadline);
+            // Most polls find an item at once, and a call that does not wait needs no session (only a
+            // wait does, so that an interrupt can end it): try without one first.
+            long wait = first ? 0 : RemoteCalls.slice(deadline);
             long sid = wait == 0 ? 0 : session.forWaits();
             byte[][] got = ItemFrames.decode(calls.call(() -> remote.poll(max, wait, sid)), max);
             if (got.length > 0 || RemoteCalls.expired(deadline)) {
                 return got;
             }
+            first = false;
         }
     }
 
