@@ -121,6 +121,7 @@ public final class AuthClientSocketFactory implements RMIClientSocketFactory, Se
         SSLSocket ssl = (SSLSocket) tls.createSocket(plain, host, port, true);
         try {
             ssl.setUseClientMode(true);
+            Tls.restrict(ssl);
             ssl.startHandshake();
             return ssl;
         } catch (SocketTimeoutException e) {

@@ -31,6 +31,27 @@ public final class Tls {
     }
 
     /**
+     * Limits a connection to TLS 1.3 and 1.2 with authenticated encryption (AES-GCM, ChaCha20-Poly1305):
+     * the JDK still enables TLS 1.2's CBC suites with SHA-1 MACs, which rmiq's two ends never need.
+     */
+    public static void restrict(javax.net.ssl.SSLSocket socket) {
+        java.util.List<String> protocols = new java.util.ArrayList<>();
+        for (String p : socket.getEnabledProtocols()) {
+            if (p.equals("TLSv1.3") || p.equals("TLSv1.2")) {
+                protocols.add(p);
+            }
+        }
+        java.util.List<String> suites = new java.util.ArrayList<>();
+        for (String c : socket.getEnabledCipherSuites()) {
+            if (c.contains("_GCM_") || c.contains("CHACHA20_POLY1305")) {
+                suites.add(c);
+            }
+        }
+        socket.setEnabledProtocols(protocols.toArray(new String[0]));
+        socket.setEnabledCipherSuites(suites.toArray(new String[0]));
+    }
+
+    /**
      * A server context presenting the (single) key entry of a PKCS12 keystore.
      *
      * @throws IOException naming the file and what is wrong with it

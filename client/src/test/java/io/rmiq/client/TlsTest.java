@@ -125,6 +125,30 @@ class TlsTest {
     }
 
     @Test
+    void tlsServer_refusesCbcSuites_evenOnTls12() throws Exception {
+        start(serverTls());
+        SSLContext trusting = Tls.client(files.truststore(), files.password().toCharArray());
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trusting.getSocketFactory()
+                .createSocket("127.0.0.1", server.port())) {
+            s.setSoTimeout((int) BOUND.toMillis());
+            s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            s.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"});
+            assertThrows(javax.net.ssl.SSLException.class, s::startHandshake);
+        }
+        // The same client with an AEAD suite on TLS 1.2 gets through the TLS handshake.
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trusting.getSocketFactory()
+                .createSocket("127.0.0.1", server.port())) {
+            s.setSoTimeout((int) BOUND.toMillis());
+            s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            s.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+            s.startHandshake();
+            assertTrue(s.getSession().getCipherSuite().contains("_GCM_"), s.getSession().getCipherSuite());
+        }
+    }
+
+    @Test
     void badKeystorePassword_isNamed() {
         IOException e = assertThrows(IOException.class,
                 () -> Tls.server(files.keystore(), "wrong-password".toCharArray()));

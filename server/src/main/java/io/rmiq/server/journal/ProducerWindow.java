@@ -29,8 +29,13 @@ public final class ProducerWindow {
         int size;
         int next;
         long lastAtMillis;
+        /** The greatest sequence held: a client numbers its puts upwards, so a new one is found at once. */
+        long newest = Long.MIN_VALUE;
 
         int find(long sequence) {
+            if (sequence > newest) {
+                return -1;
+            }
             for (int i = 0; i < size; i++) {
                 if (sequences[i] == sequence) {
                     return i;
@@ -67,6 +72,7 @@ public final class ProducerWindow {
                 r.counts[i] = Math.max(r.counts[i], p.counts()[k]);
                 continue;
             }
+            r.newest = Math.max(r.newest, p.sequences()[k]);
             r.sequences[r.next] = p.sequences()[k];
             r.counts[r.next] = p.counts()[k];
             r.next = (r.next + 1) % PER_PRODUCER;

@@ -285,11 +285,12 @@ public final class AuthServerSocketFactory implements RMIServerSocketFactory {
             SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw,
                     new ByteArrayInputStream(new byte[] {(byte) first}), true);
             ssl.setUseClientMode(false);
+            io.rmiq.transport.Tls.restrict(ssl);
             try {
                 ssl.startHandshake();
             } catch (SSLException e) {
                 authFailures.incrementAndGet();
-                log.warn("rejected connection from {}: TLS handshake failed: {}", peer, e.getMessage());
+                reject(peer, "TLS handshake failed: " + e.getMessage(), 0);
                 closeQuietly(ssl);
                 throw e;
             }
