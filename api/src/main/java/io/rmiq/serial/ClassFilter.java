@@ -49,9 +49,14 @@ public final class ClassFilter implements ObjectInputFilter {
      * plus stubs of rmiq's remote interfaces and exceptions of the JDK's core packages and rmiq's own.
      */
     public static ClassFilter clientCalls() {
+        // Exactly what a stub is made of (a proxy whose handler holds the remote reference) and the lease
+        // that the distributed GC's call for it returns (it runs in the caller's thread), not all of
+        // java.rmi: a UnicastRemoteObject read from a hostile result would export itself, listening on a port.
         AllowList allow = AllowList.defaults().with(List.of(
-                "java.rmi.**", "java.lang.reflect.Proxy", "java.lang.StackTraceElement",
-                "io.rmiq.transport.AuthClientSocketFactory"));
+                "java.rmi.server.RemoteObjectInvocationHandler", "java.rmi.server.RemoteObject",
+                "java.rmi.server.ObjID", "java.rmi.server.UID", "java.rmi.dgc.Lease", "java.rmi.dgc.VMID",
+                "java.lang.reflect.Proxy",
+                "java.lang.StackTraceElement", "io.rmiq.transport.AuthClientSocketFactory"));
         return new ClassFilter(c -> allow.allows(c.getName())
                 || (Throwable.class.isAssignableFrom(c) && inPackages(c.getName())), SerialLimits.CALL);
     }
