@@ -260,7 +260,7 @@ public final class PythonEndpoint implements AutoCloseable {
                     request = RequestReader.read(frame, requestBytes);
                     call = shape(request.value());
                 } catch (IOException | RuntimeException e) {
-                    String why = e.getMessage();
+                    String why = io.rmiq.server.PeerText.escape(e.getMessage()); // may quote the peer's bytes
                     rejections.log("unreadable python requests", suffix -> log.warn(
                             "python client {} sent a request that is not a valid call pickle: {}{}", peer, why, suffix));
                     traceback("could not read the request: " + why);

@@ -131,7 +131,8 @@ public final class ManagerService implements RemoteQueueManager {
 
     @Override
     public long openSession(String description) {
-        String who = description == null ? "?" : description.length() > 200 ? description.substring(0, 200) : description;
+        // Shown in logs, `client.jar workers` and the status page: escaped once, here.
+        String who = description == null ? "?" : io.rmiq.server.PeerText.escape(description);
         long id = sessions.open(who, clock.getAsLong());
         log.debug("session {} opened: {}", Long.toHexString(id), who);
         return id;
