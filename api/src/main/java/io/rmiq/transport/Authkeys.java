@@ -56,16 +56,37 @@ public final class Authkeys {
 
     /** A key file others can read is a key others have: refuse it, as ssh does a private key. */
     private static void checkPrivate(Path file) throws IOException {
+        checkPrivate(file, "authkey file");
+    }
+
+    /**
+     * Refuses a secret's file that others could read or replace: read or write bits for group or
+     * others, or an owner other than this user or root (a link is judged by the file it leads to,
+     * as Kubernetes mounts secrets through links).
+     *
+     * @param what how the file is named in the message, e.g. "TLS password file"
+     */
+    public static void checkPrivate(Path file, String what) throws IOException {
         Set<PosixFilePermission> perms;
+        String owner;
         try {
             perms = Files.getPosixFilePermissions(file);
+            owner = Files.getOwner(file).getName();
         } catch (UnsupportedOperationException e) {
             return; // not a POSIX file system (Windows): its ACLs are the user's to set
         }
-        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-            throw new IOException("authkey file " + file + " is readable by " + (perms.contains(PosixFilePermission.OTHERS_READ)
-                    ? "other users" : "its group") + " (" + PosixFilePermissions.toString(perms)
+        boolean others = perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.OTHERS_WRITE);
+        boolean group = perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.GROUP_WRITE);
+        if (others || group) {
+            boolean reads = perms.contains(others ? PosixFilePermission.OTHERS_READ : PosixFilePermission.GROUP_READ);
+            throw new IOException(what + " " + file + " is " + (reads ? "readable" : "writable") + " by "
+                    + (others ? "other users" : "its group") + " (" + PosixFilePermissions.toString(perms)
                     + "); make it private with: chmod 600 " + file);
+        }
+        String me = System.getProperty("user.name");
+        if (me != null && !owner.equals(me) && !owner.equals("root")) {
+            throw new IOException(what + " " + file + " belongs to " + owner + ", not to " + me
+                    + " (or root); another user could replace it: chown " + me + " " + file);
         }
     }
 

@@ -113,6 +113,7 @@ public final class Tls {
                 if (text.isEmpty()) {
                     throw new IOException("TLS password file " + file + " is empty");
                 }
+                Authkeys.checkPrivate(file, "TLS password file");
                 return text.lines().findFirst().orElseThrow().toCharArray();
             } catch (NoSuchFileException e) {
                 throw new IOException("TLS password file " + file + " does not exist", e);

@@ -69,4 +69,42 @@ class SecurityProcessIT extends ProcessTestBase {
         assertEquals(2, c.awaitExit(LONG), c.all());
         assertTrue(c.err.get(0).contains("readable by its group") && c.err.get(0).contains("chmod 600"), c.all());
     }
+
+    @Test
+    void filesAtRest_areTheOwnersOnly_andSecretsOthersCouldWriteAreRefused() throws Exception {
+        Path writable = keyFile(KEY, "rw-----w-");
+        Proc s = procs.java(dir, Map.of(), Processes.SERVER_JAR, java.util.List.of("--port", "0", "--bind",
+                "127.0.0.1", "--authkey-file", writable.toString()));
+        assertEquals(2, s.awaitExit(LONG), s.all());
+        assertTrue(s.all().contains("writable by other users"), s.all());
+
+        // A stored key too short to resist guessing is refused as a given one is.
+        Path weak = Files.createDirectories(dir.resolve("weak/rmiq-data"));
+        Files.writeString(weak.resolve("authkey"), "12345\n");
+        Files.setPosixFilePermissions(weak.resolve("authkey"), PosixFilePermissions.fromString("rw-------"));
+        Proc w = procs.java(weak.getParent(), Map.of(), Processes.SERVER_JAR,
+                java.util.List.of("--port", "0", "--bind", "127.0.0.1"));
+        assertEquals(2, w.awaitExit(LONG), w.all());
+        assertTrue(w.all().contains("has 5 bytes") && w.all().contains("at least 16"), w.all());
+
+        // A fresh data directory and its journal are for the owner only.
+        Path fresh = Files.createDirectories(dir.resolve("fresh"));
+        Processes.ServerProc ok = procs.server(fresh);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve("rmiq-data"))));
+        try (var segments = Files.list(fresh.resolve("rmiq-data/journal"))) {
+            for (Path f : segments.toList()) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+            }
+        }
+        ok.proc().terminate();
+
+        // A TLS password file others can read is refused.
+        TlsFiles tls = TlsFiles.make(dir, "modes");
+        Files.setPosixFilePermissions(tls.passwordFile(), PosixFilePermissions.fromString("rw-r--r--"));
+        Proc t = procs.java(dir, Map.of(), Processes.SERVER_JAR, java.util.List.of("--port", "0", "--bind",
+                "127.0.0.1", "--authkey-file", keyFile(KEY, "rw-------").toString(), "--tls-keystore",
+                tls.keystore().toString(), "--tls-password-file", tls.passwordFile().toString()));
+        assertEquals(2, t.awaitExit(LONG), t.all());
+        assertTrue(t.all().contains("TLS password file") && t.all().contains("readable by other users"), t.all());
+    }
 }

@@ -29,6 +29,7 @@ record TlsFiles(Path keystore, Path truststore, Path passwordFile, String passwo
                 "-keystore", truststore.toString(), "-storepass", password);
         Path passwordFile = dir.resolve(name + "-password");
         Files.writeString(passwordFile, password + "\n");
+        Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return new TlsFiles(keystore, truststore, passwordFile, password);
     }
 

@@ -28,9 +28,9 @@ final class GeneratedKey {
     static byte[] storedOrGenerated(Path dataDir) throws IOException {
         Path file = dataDir.resolve(FILE_NAME);
         if (Files.exists(file)) {
-            return read(file);
+            return io.rmiq.transport.Authkeys.strong(read(file), file.toString());
         }
-        Files.createDirectories(dataDir);
+        io.rmiq.server.journal.PrivateFiles.directory(dataDir);
         String key = Base64.getUrlEncoder().withoutPadding().encodeToString(Handshake.random(32));
         try {
             try {

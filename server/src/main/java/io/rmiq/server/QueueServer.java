@@ -149,7 +149,7 @@ public final class QueueServer implements AutoCloseable {
             try {
                 // The data directory first, on its own: made in one step it needs no look at its parent,
                 // which a Security Manager policy granting only the data directory would refuse.
-                java.nio.file.Files.createDirectories(b.dataDir);
+                io.rmiq.server.journal.PrivateFiles.directory(b.dataDir);
                 recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
             } catch (IOException | RuntimeException e) {
                 if (http != null) {

@@ -145,8 +145,9 @@ public final class FileJournal implements Journal {
      * @throws IOException if another server holds the directory, or a segment is corrupt before its end
      */
     public static Recovery open(Path dir, Fsync fsync, long segmentBytes) throws IOException {
-        Files.createDirectories(dir);
+        PrivateFiles.directory(dir);
         FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        PrivateFiles.restrict(dir.resolve("lock"));
         FileLock dirLock;
         try {
             dirLock = lockFile.tryLock();
@@ -654,6 +655,7 @@ public final class FileJournal implements Journal {
             throw new IOException("journal segment " + path + " already exists");
         }
         active = new RandomAccessFile(path.toFile(), "rw");
+        PrivateFiles.restrict(path);
         activeSegment = seg;
         activeSize = 0;
         snapshotBytes = 0;

@@ -55,6 +55,7 @@ final class FencingTokens {
             ch.write(java.nio.ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
             ch.force(true);
         }
+        io.rmiq.server.journal.PrivateFiles.restrict(tmp);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         // The rename itself must reach the disk too, or a power cut could bring back the old mark.
         try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
