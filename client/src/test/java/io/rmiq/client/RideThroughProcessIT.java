@@ -77,7 +77,7 @@ class RideThroughProcessIT extends ProcessTestBase {
             producer.join(30_000);
             assertEquals(null, producerFailed.get(), "the producer rode through every restart");
 
-            assertEquals(0, master.awaitExit(LONG), master.all());
+            assertEquals(0, master.awaitExit(LONG), master.all() + "\nW1:" + w1.all() + "\nW2:" + w2.all());
             assertTrue(master.out.contains("received 3000/3000 results"), master.all());
 
             // Every item the producer put is there once: count them by value.
