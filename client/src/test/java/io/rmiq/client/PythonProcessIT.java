@@ -288,8 +288,64 @@ class PythonProcessIT extends ProcessTestBase {
 
     /** The tutorial's own script (tutorial/NAME), given only the Python port and the key file. */
     private Proc tutorial(Py py, String script) throws Exception {
-        return procs.command(dir, List.of(python3(), "-u", SCRIPTS.resolve("tutorial").resolve(script).toString(),
+        return tutorial(python3(), py, script);
+    }
+
+    private Proc tutorial(String interpreter, Py py, String script) throws Exception {
+        return procs.command(dir, List.of(interpreter, "-u", SCRIPTS.resolve("tutorial").resolve(script).toString(),
                 String.valueOf(py.port()), dir.resolve("rmiq-data/authkey").toString()));
+    }
+
+    /** The interpreters the tutorial runs under here: python3 (3.11 on Debian 12) and a 3.12+ if there is one. */
+    private static List<String> interpreters() {
+        String modern = modernPython();
+        return modern == null ? List.of(python3()) : List.of(python3(), modern);
+    }
+
+    private static void assertTutorialResults(Proc master) {
+        List<String> results = master.out.stream().filter(l -> l.startsWith("Result: ")).toList();
+        assertEquals(10, results.size(), master.all());
+        for (String r : results) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Result: (\\d+) \\* (\\d+) = (\\d+)").matcher(r);
+            assertTrue(m.matches(), r);
+            long n = Long.parseLong(m.group(1));
+            assertEquals(n * n, Long.parseLong(m.group(3)), r);
+        }
+        assertEquals("master exit.", master.out.get(master.out.size() - 1), master.all());
+    }
+
+    @Test
+    void theTutorialsMasterAndWorker_bothPython_throughRmiq_underEachInterpreter() throws Exception {
+        for (String interpreter : interpreters()) {
+            Py py = server();
+            Proc master = tutorial(interpreter, py, "task_master.py");
+            master.awaitLine("Try get results...", LONG);
+            Proc worker = tutorial(interpreter, py, "task_worker.py");
+            assertEquals(0, master.awaitExit(LONG), interpreter + ": " + master.all());
+            assertTutorialResults(master);
+            assertEquals(0, worker.awaitExit(LONG), interpreter + ": " + worker.all());
+            py.server().proc().terminate();
+            py.server().proc().awaitExit(LONG);
+        }
+    }
+
+    @Test
+    void theTutorialsScripts_underA312OrNewer_withJavaOnTheOtherSide() throws Exception {
+        String modern = modernPython();
+        assumeTrue(modern != null, "no Python 3.12 or newer here");
+        Py py = server();
+        Proc javaMaster = client(py.server(), "master", "--tasks", "10");
+        javaMaster.awaitLine("Try get results...", LONG);
+        Proc pyWorker = tutorial(modern, py, "task_worker.py");
+        assertEquals(0, javaMaster.awaitExit(LONG), javaMaster.all());
+        assertEquals("received 10/10 results", javaMaster.out.get(javaMaster.out.size() - 1), javaMaster.all());
+        assertEquals(0, pyWorker.awaitExit(LONG), pyWorker.all());
+
+        Proc javaWorker = client(py.server(), "worker");
+        javaWorker.awaitLine("worker ready", LONG);
+        Proc pyMaster = tutorial(modern, py, "task_master.py");
+        assertEquals(0, pyMaster.awaitExit(LONG), pyMaster.all());
+        assertTutorialResults(pyMaster);
     }
 
     @Test
