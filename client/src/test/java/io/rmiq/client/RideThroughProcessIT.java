@@ -24,6 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class RideThroughProcessIT extends ProcessTestBase {
 
+    /** Waits for the producer to put 200 more items; if it does not, says where it is stuck. */
+    private static void awaitProgress(Thread producer, AtomicInteger produced, int from,
+            AtomicReference<Throwable> failed) {
+        try {
+            await().atMost(LONG).until(() -> produced.get() > from + 200 || failed.get() != null);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder where = new StringBuilder("the producer put nothing for " + LONG.toSeconds() + " s; its stack:");
+            for (StackTraceElement f : producer.getStackTrace()) {
+                where.append("\n\tat ").append(f);
+            }
+            throw new AssertionError(where.toString(), e);
+        }
+    }
+
     @Test
     void masterAndWorkers_rideThroughFourKillNineRestarts_andEveryPutIsStoredOnce() throws Exception {
         int port = RideThroughTest.freePort();
@@ -65,14 +79,14 @@ class RideThroughProcessIT extends ProcessTestBase {
 
             for (int restart = 1; restart <= 4; restart++) {
                 int before = produced.get();
-                await().atMost(LONG).until(() -> produced.get() > before + 200 || producerFailed.get() != null);
+                awaitProgress(producer, produced, before, producerFailed);
                 server.proc().process.destroyForcibly(); // SIGKILL
                 server.proc().awaitExit(LONG);
                 Thread.sleep(1_000); // down for a while: the clients must wait, not fail
                 server = procs.server(dir, serverArgs);
             }
             int afterLast = produced.get();
-            await().atMost(LONG).until(() -> produced.get() > afterLast + 200 || producerFailed.get() != null);
+            awaitProgress(producer, produced, afterLast, producerFailed);
             producer.interrupt();
             producer.join(30_000);
             assertEquals(null, producerFailed.get(), "the producer rode through every restart");
