@@ -368,15 +368,7 @@ class PythonProcessIT extends ProcessTestBase {
         worker.awaitLine("worker ready", LONG);
         Proc master = tutorial(py, "task_master.py");
         assertEquals(0, master.awaitExit(LONG), master.all());
-        List<String> results = master.out.stream().filter(l -> l.startsWith("Result: ")).toList();
-        assertEquals(10, results.size(), master.all());
-        for (String r : results) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Result: (\\d+) \\* (\\d+) = (\\d+)").matcher(r);
-            assertTrue(m.matches(), r);
-            long n = Long.parseLong(m.group(1));
-            assertEquals(n * n, Long.parseLong(m.group(3)), r);
-        }
-        assertEquals("master exit.", master.out.get(master.out.size() - 1));
+        assertTutorialResults(master);
     }
 
     /**

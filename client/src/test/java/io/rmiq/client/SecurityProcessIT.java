@@ -23,6 +23,16 @@ class SecurityProcessIT extends ProcessTestBase {
         return f;
     }
 
+    /** server.jar on 127.0.0.1, port 0, with {@code args}: it must refuse to start (exit 2) and say {@code why}. */
+    private Proc refusedStart(Path workDir, Map<String, String> env, String why, String... args) throws Exception {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("--port", "0", "--bind", "127.0.0.1"));
+        all.addAll(java.util.List.of(args));
+        Proc s = procs.java(workDir, env, Processes.SERVER_JAR, all);
+        assertEquals(2, s.awaitExit(LONG), s.all());
+        assertTrue(s.all().contains(why), s.all());
+        return s;
+    }
+
     @Test
     void tlsServer_tlsClientWorks_plaintextClientIsToldWhy() throws Exception {
         TlsFiles tls = TlsFiles.make(dir, "it");
@@ -50,16 +60,10 @@ class SecurityProcessIT extends ProcessTestBase {
     @Test
     void serverJar_refusesAKeyFileOthersCanRead_andAShortKey_withoutPrintingTheKey() throws Exception {
         Path open = keyFile(KEY, "rw-r--r--");
-        Proc s = procs.java(dir, Map.of(), Processes.SERVER_JAR, java.util.List.of("--port", "0", "--bind",
-                "127.0.0.1", "--authkey-file", open.toString()));
-        assertEquals(2, s.awaitExit(LONG), s.all());
-        assertTrue(s.all().contains("chmod 600 " + open), s.all());
+        Proc s = refusedStart(dir, Map.of(), "chmod 600 " + open, "--authkey-file", open.toString());
         assertTrue(!s.all().contains(KEY), "the key is never printed");
 
-        Proc shortKey = procs.java(dir, Map.of("RMIQ_AUTHKEY", "short"), Processes.SERVER_JAR,
-                java.util.List.of("--port", "0", "--bind", "127.0.0.1"));
-        assertEquals(2, shortKey.awaitExit(LONG), shortKey.all());
-        assertTrue(shortKey.all().contains("at least 16"), shortKey.all());
+        refusedStart(dir, Map.of("RMIQ_AUTHKEY", "short"), "at least 16");
     }
 
     @Test
@@ -73,19 +77,14 @@ class SecurityProcessIT extends ProcessTestBase {
     @Test
     void filesAtRest_areTheOwnersOnly_andSecretsOthersCouldWriteAreRefused() throws Exception {
         Path writable = keyFile(KEY, "rw-----w-");
-        Proc s = procs.java(dir, Map.of(), Processes.SERVER_JAR, java.util.List.of("--port", "0", "--bind",
-                "127.0.0.1", "--authkey-file", writable.toString()));
-        assertEquals(2, s.awaitExit(LONG), s.all());
-        assertTrue(s.all().contains("writable by other users"), s.all());
+        refusedStart(dir, Map.of(), "writable by other users", "--authkey-file", writable.toString());
 
         // A stored key too short to resist guessing is refused as a given one is.
         Path weak = Files.createDirectories(dir.resolve("weak/rmiq-data"));
         Files.writeString(weak.resolve("authkey"), "12345\n");
         Files.setPosixFilePermissions(weak.resolve("authkey"), PosixFilePermissions.fromString("rw-------"));
-        Proc w = procs.java(weak.getParent(), Map.of(), Processes.SERVER_JAR,
-                java.util.List.of("--port", "0", "--bind", "127.0.0.1"));
-        assertEquals(2, w.awaitExit(LONG), w.all());
-        assertTrue(w.all().contains("has 5 bytes") && w.all().contains("at least 16"), w.all());
+        Proc w = refusedStart(weak.getParent(), Map.of(), "has 5 bytes");
+        assertTrue(w.all().contains("at least 16"), w.all());
 
         // A fresh data directory and its journal are for the owner only.
         Path fresh = Files.createDirectories(dir.resolve("fresh"));
@@ -101,10 +100,8 @@ class SecurityProcessIT extends ProcessTestBase {
         // A TLS password file others can read is refused.
         TlsFiles tls = TlsFiles.make(dir, "modes");
         Files.setPosixFilePermissions(tls.passwordFile(), PosixFilePermissions.fromString("rw-r--r--"));
-        Proc t = procs.java(dir, Map.of(), Processes.SERVER_JAR, java.util.List.of("--port", "0", "--bind",
-                "127.0.0.1", "--authkey-file", keyFile(KEY, "rw-------").toString(), "--tls-keystore",
-                tls.keystore().toString(), "--tls-password-file", tls.passwordFile().toString()));
-        assertEquals(2, t.awaitExit(LONG), t.all());
-        assertTrue(t.all().contains("TLS password file") && t.all().contains("readable by other users"), t.all());
+        Proc t = refusedStart(dir, Map.of(), "readable by other users", "--authkey-file", keyFile(KEY, "rw-------").toString(),
+                "--tls-keystore", tls.keystore().toString(), "--tls-password-file", tls.passwordFile().toString());
+        assertTrue(t.all().contains("TLS password file"), t.all());
     }
 }
