@@ -1,5 +1,6 @@
 package io.rmiq.demo;
 
+import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.cli.Progress;
 import io.rmiq.client.QueueClient;
@@ -16,7 +17,8 @@ import java.util.Set;
  * {@code tasks}, as the tutorial's master does, then collects the answers {@code "n * n = n²"} from
  * {@code results} (the tutorial's worker and rmiq's both answer so) and checks that every task came
  * back with the right square. A task redelivered after a worker died is
- * computed twice; such duplicates are counted and reported, not hidden.
+ * computed twice; such duplicates are counted and reported, not hidden. Results are leased and acked
+ * once counted, so none is lost to a server that dies mid-reply.
  */
 public final class TaskMaster {
 
@@ -79,10 +81,14 @@ public final class TaskMaster {
         out.println("Try get results...");
         Set<Long> received = new HashSet<>();
         int duplicates = 0;
+        int seenAgain = 0;
+        Set<Long> resultIds = new HashSet<>();
         int wrong = 0;
         long lastOwn = System.nanoTime();
         while (received.size() < count) {
-            List<Object> arrived = results.take(1_000, wait);
+            // Leased, not taken: a result is acked only once it is counted, so a server killed between
+            // handing results over and the reply arriving delivers them again instead of losing them.
+            List<Delivery<Object>> arrived = results.receive(1_000, wait);
             if (arrived.isEmpty()) {
                 out.println("no result for " + wait.toSeconds() + " s; giving up");
                 break;
@@ -91,7 +97,8 @@ public final class TaskMaster {
                 progress.clear(); // result lines follow
             }
             List<Object> others = new ArrayList<>();
-            for (Object item : arrived) {
+            for (Delivery<Object> d : arrived) {
+                Object item = d.payload();
                 long[] r = square(item);
                 if (r == null) {
                     others.add(item); // a command's or an executor's result: someone else's
@@ -104,21 +111,31 @@ public final class TaskMaster {
                     wrong++;
                     out.println("Wrong result: " + item);
                 } else if (!received.add(n)) {
-                    duplicates++;
-                } else if (!quiet) {
-                    out.println("Result: " + n + " * " + n + " = " + r[1]);
+                    // A result leased before, whose ack a restart lost, comes back with the same id; a
+                    // known answer under a new id is a task computed twice.
+                    if (!resultIds.add(d.id())) {
+                        seenAgain++;
+                    } else {
+                        duplicates++;
+                    }
+                } else {
+                    resultIds.add(d.id());
+                    if (!quiet) {
+                        out.println("Result: " + n + " * " + n + " = " + r[1]);
+                    }
                 }
             }
             if (!others.isEmpty()) {
                 results.putAll(others);
-                if (others.size() == arrived.size()) {
-                    if (System.nanoTime() - lastOwn > wait.toNanos()) {
-                        out.println("no result for " + wait.toSeconds() + " s; giving up");
-                        break;
-                    }
-                    Thread.sleep(250); // let their owners collect them before looking again
-                    continue;
+            }
+            results.ack(arrived);
+            if (!others.isEmpty() && others.size() == arrived.size()) {
+                if (System.nanoTime() - lastOwn > wait.toNanos()) {
+                    out.println("no result for " + wait.toSeconds() + " s; giving up");
+                    break;
                 }
+                Thread.sleep(250); // let their owners collect them before looking again
+                continue;
             }
             lastOwn = System.nanoTime();
             if (progress != null) {
@@ -131,6 +148,9 @@ public final class TaskMaster {
         }
         if (duplicates > 0) {
             out.println("duplicates: " + duplicates + " (tasks redelivered after a worker died, computed twice)");
+        }
+        if (seenAgain > 0) {
+            out.println("results delivered again: " + seenAgain + " (their acks were lost to a server restart)");
         }
         out.println("received " + received.size() + "/" + count + " results");
         return received.size() == count && wrong == 0;

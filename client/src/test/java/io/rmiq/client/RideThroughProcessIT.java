@@ -93,8 +93,12 @@ class RideThroughProcessIT extends ProcessTestBase {
             producer.join(LONG.toMillis());
             assertEquals(null, producerFailed.get(), "the producer rode through every restart");
 
-            assertEquals(0, master.awaitExit(LONG), master.all() + "\nW1:" + w1.all() + "\nW2:" + w2.all());
-            assertTrue(master.out.contains("received 3000/3000 results"), master.all());
+            int exit = master.awaitExit(LONG);
+            if (exit != 0 || !master.out.contains("received 3000/3000 results")) {
+                // Where the missing results are: waiting, leased, dead-lettered, or nowhere.
+                throw new AssertionError("master exit " + exit + "; queues now: " + c.stats() + "\ndead letters: "
+                        + c.queue("tasks.dead").peek(5) + "\n" + master.all() + "\nW1:" + w1.all() + "\nW2:" + w2.all());
+            }
 
             // Every item the producer put is there once: count them by value.
             Map<Integer, Integer> seen = new HashMap<>();
