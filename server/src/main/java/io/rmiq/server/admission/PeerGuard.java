@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * What a server remembers about the peers that connect, on every port it serves (RMI and Python):
@@ -15,7 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PeerGuard {
 
+    /**
+     * An address's failures are forgotten once its back-off has passed and it has not failed for this
+     * long: long enough that a slow guesser still climbs the back-off, short enough that the table
+     * of a server facing a scan shrinks again.
+     */
+    static final long FORGET_MILLIS = 10 * 60_000;
+
+    /** The most addresses whose failures are remembered: under 10 MB of heap. */
+    static final int MAX_REMEMBERED = 65_536;
+
+    private static final long SWEEP_EVERY_MILLIS = 10_000;
+
     private final ConnectionLimits limits;
+    private final LongSupplier clock;
+    private volatile long nextSweep;
     private final Map<String, int[]> handshaking = new ConcurrentHashMap<>();
     private final Map<InetAddress, Failures> failing = new ConcurrentHashMap<>();
 
@@ -23,10 +38,17 @@ public final class PeerGuard {
         // Changed only inside the map's compute calls; read outside them, hence volatile.
         volatile int count;
         volatile long blockedUntil;
+        volatile long lastFailure;
     }
 
     public PeerGuard(ConnectionLimits limits) {
+        this(limits, System::currentTimeMillis);
+    }
+
+    /** With a clock in milliseconds, for tests where time is the subject. */
+    PeerGuard(ConnectionLimits limits, LongSupplier clock) {
         this.limits = limits;
+        this.clock = clock;
     }
 
     public ConnectionLimits limits() {
@@ -78,7 +100,7 @@ public final class PeerGuard {
     /** How long the address must still wait before it may try again, in milliseconds. */
     public long backoffLeft(InetAddress from) {
         Failures f = failing.get(from);
-        return f == null ? 0 : Math.max(0, f.blockedUntil - System.currentTimeMillis());
+        return f == null ? 0 : Math.max(0, f.blockedUntil - clock.getAsLong());
     }
 
     /**
@@ -86,26 +108,43 @@ public final class PeerGuard {
      * address must now wait.
      */
     public long failed(InetAddress from) {
+        long now = clock.getAsLong();
+        if (now >= nextSweep) {
+            sweep(now);
+        }
+        if (failing.size() >= MAX_REMEMBERED && !failing.containsKey(from)) {
+            // Full of addresses still blocked: a newcomer is not remembered, so a scan of many
+            // addresses cannot grow the table; it waits as a first failure would.
+            return limits.backoffMillis(1);
+        }
         long[] wait = {0};
         failing.compute(from, (a, f) -> {
             Failures q = f == null ? new Failures() : f;
             q.count++;
             wait[0] = limits.backoffMillis(q.count);
-            q.blockedUntil = System.currentTimeMillis() + wait[0];
+            q.blockedUntil = now + wait[0];
+            q.lastFailure = now;
             return q;
         });
-        if (failing.size() > MAX_REMEMBERED) {
-            forgetServed();
-        }
         return wait[0];
     }
 
-    /** More addresses than this in the failure record, and those no longer blocked are forgotten. */
-    private static final int MAX_REMEMBERED = 65_536;
+    /**
+     * Forgets addresses whose back-off has passed and that have been quiet for {@link #FORGET_MILLIS};
+     * when the table is full, every address no longer blocked.
+     */
+    private void sweep(long now) {
+        failing.values().removeIf(f -> f.blockedUntil <= now && now - f.lastFailure >= FORGET_MILLIS);
+        if (failing.size() >= MAX_REMEMBERED) {
+            failing.values().removeIf(f -> f.blockedUntil <= now);
+        }
+        // A sweep walks the whole table, so it runs at most once a second even when the table is full.
+        nextSweep = now + (failing.size() >= MAX_REMEMBERED / 2 ? 1_000 : SWEEP_EVERY_MILLIS);
+    }
 
-    private void forgetServed() {
-        long now = System.currentTimeMillis();
-        failing.entrySet().removeIf(e -> e.getValue().blockedUntil <= now);
+    /** How many addresses have failures on record. */
+    int remembered() {
+        return failing.size();
     }
 
     /** The address proved the key: its record of failures is wiped. */
