@@ -105,24 +105,22 @@ public final class TaskMaster {
                     continue;
                 }
                 long n = r[0];
+                // A result leased before, whose ack a restart lost, comes back under the same id; a known
+                // answer under a new id is a task computed twice.
+                boolean newItem = resultIds.add(d.id());
                 if (!expected.contains(n)) {
                     out.println("Ignored a result that is not from this run: " + item);
                 } else if (r[1] != n * n) {
                     wrong++;
                     out.println("Wrong result: " + item);
                 } else if (!received.add(n)) {
-                    // A result leased before, whose ack a restart lost, comes back with the same id; a
-                    // known answer under a new id is a task computed twice.
-                    if (!resultIds.add(d.id())) {
-                        seenAgain++;
-                    } else {
+                    if (newItem) {
                         duplicates++;
+                    } else {
+                        seenAgain++;
                     }
-                } else {
-                    resultIds.add(d.id());
-                    if (!quiet) {
-                        out.println("Result: " + n + " * " + n + " = " + r[1]);
-                    }
+                } else if (!quiet) {
+                    out.println("Result: " + n + " * " + n + " = " + r[1]);
                 }
             }
             if (!others.isEmpty()) {
