@@ -166,7 +166,8 @@ public final class QueueServer implements AutoCloseable {
         SerialLimits p = itemLimits;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
                 new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
-        IdempotentPuts idempotent = new IdempotentPuts(recovery != null ? recovery.producers() : new ProducerWindow());
+        IdempotentPuts idempotent = recovery != null
+                ? new IdempotentPuts(recovery.producers(), true) : new IdempotentPuts(new ProducerWindow(), false);
         for (QueueConfig config : b.queues.values()) {
             LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory,
                     idempotent);

@@ -48,6 +48,7 @@ public final class ProducerWindow {
     // In order of each producer's latest put: the eldest entry is the least recently active producer.
     private final LinkedHashMap<Long, Recent> producers = new LinkedHashMap<>();
     private long newestAtMillis;
+    private Recent latest; // the last entry of producers (or one forgotten since)
 
     /** How many items the put {@code (producer, sequence)} stored, or -1 if the window does not know it. */
     public synchronized int stored(long producer, long sequence) {
@@ -61,11 +62,16 @@ public final class ProducerWindow {
 
     /** Records what a journaled (or replayed) {@link JournalRecord.Produced} says; repeats keep the larger count. */
     public synchronized void record(JournalRecord.Produced p) {
-        Recent r = producers.remove(p.id());
+        Recent r = producers.get(p.id());
         if (r == null) {
             r = new Recent();
+            producers.put(p.id(), r);
+        } else if (r != latest) {
+            // Moved to the end, as the most recently active; a producer putting again is there already.
+            producers.remove(p.id());
+            producers.put(p.id(), r);
         }
-        producers.put(p.id(), r);
+        latest = r;
         for (int k = 0; k < p.sequences().length; k++) {
             int i = r.find(p.sequences()[k]);
             if (i >= 0) {

@@ -31,10 +31,17 @@ public final class IdempotentPuts {
     }
 
     private final ProducerWindow window;
+    private final boolean journalRecords;
     private final ConcurrentHashMap<Key, CompletableFuture<Integer>> running = new ConcurrentHashMap<>();
 
-    public IdempotentPuts(ProducerWindow window) {
+    /**
+     * @param window         the producers' recent puts
+     * @param journalRecords whether the journal notes each record it writes in {@code window} itself
+     *                       (a file journal does, under its write lock); without a journal, this does
+     */
+    public IdempotentPuts(ProducerWindow window, boolean journalRecords) {
         this.window = window;
+        this.journalRecords = journalRecords;
     }
 
     /** The record to journal with the items a put stored, {@code count} in all so far. */
@@ -42,9 +49,11 @@ public final class IdempotentPuts {
         return new JournalRecord.Produced(producer, System.currentTimeMillis(), sequence, count);
     }
 
-    /** Notes a journaled record (the journal notes it too; repeats are harmless). */
+    /** Notes a record once it is journaled, unless the journal did. */
     void stored(JournalRecord.Produced p) {
-        window.record(p);
+        if (!journalRecords) {
+            window.record(p);
+        }
     }
 
     /** Runs {@code put} unless put {@code (producer, sequence)} already ran; returns how many items it stored. */

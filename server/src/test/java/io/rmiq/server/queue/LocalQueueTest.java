@@ -12,7 +12,7 @@ class LocalQueueTest {
 
     final MemoryBudget memory = MemoryBudget.unlimited();
     final AtomicLong ids = new AtomicLong(1);
-    final IdempotentPuts idempotent = new IdempotentPuts(new io.rmiq.server.journal.ProducerWindow());
+    final IdempotentPuts idempotent = new IdempotentPuts(new io.rmiq.server.journal.ProducerWindow(), false);
 
     /** A queue and its dead-letter queue, in memory. */
     LocalQueue queue(QueueConfig config, java.util.function.Function<io.rmiq.api.DeadLetter, byte[]> letters) {
