@@ -24,6 +24,7 @@ import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
 import io.rmiq.server.python.PythonEndpoint;
+import io.rmiq.server.python.WarmUp;
 import io.rmiq.server.queue.IdempotentPuts;
 import io.rmiq.server.queue.LocalQueue;
 import io.rmiq.server.queue.MemoryBudget;
@@ -252,7 +253,7 @@ public final class QueueServer implements AutoCloseable {
                 py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
                         : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
                         Collections.unmodifiableMap(queues), b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
-                        itemLimits, socketFactory.peers());
+                        itemLimits, socketFactory.peers(), name -> warmUpScratch(b, name));
                 if (b.tls != null) {
                     log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
                             + "TLS; use it on a trusted network or through a tunnel");
@@ -326,6 +327,44 @@ public final class QueueServer implements AutoCloseable {
     }
 
     /** Returns ended sessions' leases and expired leases to their queues. */
+    /** Where the Python warm-up keeps its private queue's journal, inside the data directory. */
+    static final String WARMUP_DIR = "python-warmup";
+
+    /**
+     * A private queue built as the served ones are, for {@link WarmUp}: the same clock, memory budget
+     * and kind of journal (its own, in {@link #WARMUP_DIR}, deleted once the warm-up is over).
+     */
+    private WarmUp.Scratch warmUpScratch(Builder b, String name) throws IOException {
+        QueueConfig config = QueueConfig.of(name);
+        if (b.dataDir == null) {
+            return new WarmUp.Scratch(new LocalQueue(config, Journal.NONE, new AtomicLong(1), clock, null, null, memory,
+                    new IdempotentPuts(new ProducerWindow(), false)), () -> { });
+        }
+        java.nio.file.Path dir = b.dataDir.resolve(WARMUP_DIR);
+        deleteTree(dir); // left behind by a server killed during its warm-up
+        FileJournal.Recovery r = FileJournal.open(dir.resolve(name), b.fsync, b.segmentBytes);
+        LocalQueue queue = new LocalQueue(config, r.journal(), new AtomicLong(1), clock, null, null, memory,
+                new IdempotentPuts(r.producers(), true));
+        return new WarmUp.Scratch(queue, () -> {
+            try {
+                r.journal().close();
+            } finally {
+                deleteTree(dir);
+            }
+        });
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
+    }
+
     private void reap() {
         long now = clock.getAsLong();
         for (Sessions.Session s : sessions.expire(now)) {
@@ -489,6 +528,11 @@ public final class QueueServer implements AutoCloseable {
     }
 
     /** The port Python clients connect to, or -1 when the Python endpoint is off. */
+    /** Completes with the put/get pairs of the Python endpoint's warm-up (none without a Python port). */
+    java.util.concurrent.CompletableFuture<Integer> pythonWarmUp() {
+        return python == null ? java.util.concurrent.CompletableFuture.completedFuture(0) : python.warmUp();
+    }
+
     public int pythonPort() {
         return python == null ? -1 : python.port();
     }

@@ -78,6 +78,7 @@ public final class PythonEndpoint implements AutoCloseable {
     private final Set<Socket> served = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
+    private final java.util.concurrent.CompletableFuture<Integer> warmUp;
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -88,9 +89,10 @@ public final class PythonEndpoint implements AutoCloseable {
      * @param session the server's own session, which leases items between taking them and handing
      *                them over, so an item whose reply cannot be sent goes back to its queue
      * @param limits  the server's item limits; a request may be this plus 64 KiB
+     * @param warmUpQueue makes the private queue of the start's warm-up (see {@link WarmUp})
      */
     public PythonEndpoint(InetSocketAddress address, Map<String, LocalQueue> queues, byte[] authkey, long session,
-            int handshakeMillis, SerialLimits limits, PeerGuard peers) throws IOException {
+            int handshakeMillis, SerialLimits limits, PeerGuard peers, WarmUp.Scratches warmUpQueue) throws IOException {
         this.limits = limits;
         this.peers = peers;
         this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
@@ -107,12 +109,18 @@ public final class PythonEndpoint implements AutoCloseable {
         this.acceptor = new Thread(this::acceptLoop, "rmiq-python-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+        this.warmUp = WarmUp.start(this::serveWarmUp, warmUpQueue);
         log.info("python endpoint listening on {}:{}", address.getAddress() == null || address.getAddress().isAnyLocalAddress()
                 ? "0.0.0.0" : address.getAddress().getHostAddress(), port());
     }
 
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /** Completes with the put/get pairs the start's warm-up ran (see {@link WarmUp}). */
+    public java.util.concurrent.CompletableFuture<Integer> warmUp() {
+        return warmUp;
     }
 
     /** Connections refused for a wrong key or a failed handshake since start. */
@@ -167,9 +175,8 @@ public final class PythonEndpoint implements AutoCloseable {
             s.setTcpNoDelay(true);
             // Each read within the time left; the deadline's timer closes the socket at the end anyway.
             s.setSoTimeout((int) Math.max(1, handshakeMillis - handshake.ageMillis()));
-            // As on the RMI port: a request that follows its answer within the moment finds this core awake.
-            DataInputStream in = new DataInputStream(new BufferedInputStream(SpinningInput.wrap(s.getInputStream(), s.getInputStream())));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+            DataInputStream in = input(s);
+            DataOutputStream out = output(s);
             try {
                 WireAuth.serverSide(in, out, authkey);
                 if (handshake.outcome() != Handshakes.Outcome.RUNNING) {
@@ -197,7 +204,7 @@ public final class PythonEndpoint implements AutoCloseable {
             }
             s.setSoTimeout(0);
             served.add(s);
-            new Connection(s, peer, in, out).run();
+            new Connection(s, peer, in, out, queues).run();
         } catch (IOException e) {
             if (!closed) {
                 log.debug("python client {} connection ended: {}", peer, e.toString());
@@ -205,6 +212,23 @@ public final class PythonEndpoint implements AutoCloseable {
         } finally {
             served.remove(s);
             open.remove(s);
+        }
+    }
+
+    private static DataInputStream input(Socket s) throws IOException {
+        // As on the RMI port: a request that follows its answer within the moment finds this core awake.
+        return new DataInputStream(new BufferedInputStream(SpinningInput.wrap(s.getInputStream(), s.getInputStream())));
+    }
+
+    private static DataOutputStream output(Socket s) throws IOException {
+        return new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+    }
+
+    /** Serves {@link WarmUp}'s connection, already authenticated, against its own private queues. */
+    private void serveWarmUp(Socket s, Map<String, LocalQueue> privateQueues) throws IOException {
+        try (s) {
+            s.setTcpNoDelay(true);
+            new Connection(s, s.getRemoteSocketAddress(), input(s), output(s), privateQueues).run();
         }
     }
 
@@ -226,8 +250,12 @@ public final class PythonEndpoint implements AutoCloseable {
         private final SocketAddress peer;
         private final DataInputStream in;
         private final DataOutputStream out;
+        private final Map<String, LocalQueue> queues;
+        private boolean serving; // a proxy's connection: after accept_connection
 
-        Connection(Socket socket, SocketAddress peer, DataInputStream in, DataOutputStream out) {
+        Connection(Socket socket, SocketAddress peer, DataInputStream in, DataOutputStream out,
+                Map<String, LocalQueue> queues) {
+            this.queues = queues;
             this.socket = socket;
             this.peer = peer;
             this.in = in;
@@ -235,55 +263,60 @@ public final class PythonEndpoint implements AutoCloseable {
         }
 
         void run() throws IOException {
-            boolean serving = false;
-            while (!closed) {
-                byte[] frame;
-                try {
-                    frame = Frames.readRequest(in, socket, maxFrame, REQUEST_MILLIS, requestBytes);
-                } catch (Frames.Refused e) {
-                    String why = e.getMessage();
-                    rejections.log("refused python requests", suffix -> log.warn(
-                            "python client {}: {}; closing its connection{}", peer, why, suffix));
-                    traceback(why);
-                    return;
-                } catch (Frames.TooLarge e) {
-                    log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
-                            peer, e.length, maxFrame);
-                    traceback("request of " + e.length + " bytes exceeds the limit of " + maxFrame + " bytes");
-                    return;
-                } catch (java.io.EOFException e) {
-                    return;
-                }
-                Request request;
-                Object[] call;
-                try {
-                    request = RequestReader.read(frame, requestBytes);
-                    call = shape(request.value());
-                } catch (IOException | RuntimeException e) {
-                    String why = io.rmiq.server.PeerText.escape(e.getMessage()); // may quote the peer's bytes
-                    rejections.log("unreadable python requests", suffix -> log.warn(
-                            "python client {} sent a request that is not a valid call pickle: {}{}", peer, why, suffix));
-                    traceback("could not read the request: " + why);
-                    if (!serving) {
-                        return; // CPython serves one request per connection outside a proxy's
+            while (!closed && serveOne()) {
+                // One request per call: a method run once per connection would only be compiled on
+                // the stack, afresh for each connection; this one is compiled once, for all of them.
+            }
+        }
+
+        /** Reads and answers one request; returns whether the connection goes on. */
+        private boolean serveOne() throws IOException {
+            byte[] frame;
+            try {
+                frame = Frames.readRequest(in, socket, maxFrame, REQUEST_MILLIS, requestBytes);
+            } catch (Frames.Refused e) {
+                String why = e.getMessage();
+                rejections.log("refused python requests", suffix -> log.warn(
+                        "python client {}: {}; closing its connection{}", peer, why, suffix));
+                traceback(why);
+                return false;
+            } catch (Frames.TooLarge e) {
+                log.warn("python client {} sent a request of {} bytes, over the limit of {}; closing its connection",
+                        peer, e.length, maxFrame);
+                traceback("request of " + e.length + " bytes exceeds the limit of " + maxFrame + " bytes");
+                return false;
+            } catch (java.io.EOFException e) {
+                return false;
+            }
+            Request request;
+            Object[] call;
+            try {
+                request = RequestReader.read(frame, requestBytes);
+                call = shape(request.value());
+            } catch (IOException | RuntimeException e) {
+                String why = io.rmiq.server.PeerText.escape(e.getMessage()); // may quote the peer's bytes
+                rejections.log("unreadable python requests", suffix -> log.warn(
+                        "python client {} sent a request that is not a valid call pickle: {}{}", peer, why, suffix));
+                traceback("could not read the request: " + why);
+                // CPython serves one request per connection outside a proxy's; in a proxy's, as CPython's
+                // server does, it goes on: the frame was read whole, the connection is in step.
+                return serving;
+            }
+            try {
+                if (call[0] == null) {
+                    boolean accept = "accept_connection".equals(call[1]);
+                    publicCall((String) call[1], (Object[]) call[2]);
+                    if (accept) {
+                        serving = true;
+                    } else if (!serving) {
+                        return false; // CPython serves one request per connection outside a proxy's
                     }
-                    continue; // as CPython's server does: the frame was read whole, the connection is in step
+                } else {
+                    queueCall(call, request);
                 }
-                try {
-                    if (call[0] == null) {
-                        boolean accept = "accept_connection".equals(call[1]);
-                        publicCall((String) call[1], (Object[]) call[2]);
-                        if (accept) {
-                            serving = true;
-                        } else if (!serving) {
-                            return; // CPython serves one request per connection outside a proxy's
-                        }
-                    } else {
-                        queueCall(call, request);
-                    }
-                } catch (Hangup h) {
-                    return;
-                }
+                return true;
+            } catch (Hangup h) {
+                return false;
             }
         }
 
@@ -573,6 +606,14 @@ public final class PythonEndpoint implements AutoCloseable {
             } catch (IOException e) {
                 // closing anyway
             }
+        }
+        // The warm-up ends at its next request; wait, so that its scratch journal is gone when we are.
+        try {
+            warmUp.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("the python warm-up had not ended at close: {}", e.toString());
         }
     }
 }
