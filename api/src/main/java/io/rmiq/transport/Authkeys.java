@@ -60,13 +60,24 @@ public final class Authkeys {
     }
 
     /**
-     * Refuses a secret's file that others could read or replace: read or write bits for group or
-     * others, or an owner other than this user or root (a link is judged by the file it leads to,
-     * as Kubernetes mounts secrets through links).
+     * Refuses a secret's file that others could read or replace: a symbolic link (whoever can
+     * change the link chooses the secret, whatever the modes of the file it leads to), read or
+     * write bits for group or others, or an owner other than this user or root.
      *
      * @param what how the file is named in the message, e.g. "TLS password file"
      */
     public static void checkPrivate(Path file, String what) throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            String target;
+            try {
+                target = file.toRealPath().toString();
+            } catch (IOException e) {
+                target = String.valueOf(Files.readSymbolicLink(file));
+            }
+            // Kubernetes mounts a secret's NAME as a link to ..data/NAME, a plain file: that path works.
+            throw new IOException(what + " " + file + " is a symbolic link (to " + target
+                    + "); whoever can change the link chooses the secret: name the file itself, " + target);
+        }
         Set<PosixFilePermission> perms;
         String owner;
         try {

@@ -78,6 +78,9 @@ class SecurityProcessIT extends ProcessTestBase {
     void filesAtRest_areTheOwnersOnly_andSecretsOthersCouldWriteAreRefused() throws Exception {
         Path writable = keyFile(KEY, "rw-----w-");
         refusedStart(dir, Map.of(), "writable by other users", "--authkey-file", writable.toString());
+        // A link to a private key is refused too: whoever can change the link chooses the key.
+        Path link = Files.createSymbolicLink(dir.resolve("key-link"), keyFile(KEY, "rw-------"));
+        refusedStart(dir, Map.of(), "is a symbolic link", "--authkey-file", link.toString());
 
         // A stored key too short to resist guessing is refused as a given one is.
         Path weak = Files.createDirectories(dir.resolve("weak/rmiq-data"));
