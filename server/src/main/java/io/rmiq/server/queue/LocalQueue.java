@@ -157,9 +157,7 @@ public final class LocalQueue {
                     return done;
                 }
                 // The server-wide budget is spent: wait for any queue to free some, as on a full queue.
-                long pause = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(20));
-                TimeUnit.NANOSECONDS.sleep(pause);
-                nanos -= pause;
+                nanos = memory.awaitRoom(bytes, nanos, () -> closed);
                 continue;
             }
             List<JournalRecord> records = new ArrayList<>(k + 1);
@@ -709,6 +707,7 @@ public final class LocalQueue {
         } finally {
             lock.unlock();
         }
+        memory.wakeAll(); // a producer of this queue may be waiting for room in the shared budget
     }
 
     private void checkOpen() {

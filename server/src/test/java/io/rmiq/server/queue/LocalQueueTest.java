@@ -1,10 +1,20 @@
 package io.rmiq.server.queue;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.PayloadRejectedException;
+import io.rmiq.api.ServerShutdownException;
 import io.rmiq.server.journal.Journal;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +29,35 @@ class LocalQueueTest {
         LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), Journal.NONE, ids,
                 System::currentTimeMillis, null, null, memory, idempotent);
         return new LocalQueue(config, Journal.NONE, ids, System::currentTimeMillis, dead, letters, memory, idempotent);
+    }
+
+    @Test
+    void aProducerWaitingForTheSharedBudget_goesOnWhenAnotherQueueFreesRoom_andEndsWhenItsQueueCloses()
+            throws Exception {
+        MemoryBudget small = new MemoryBudget(1 << 20);
+        LocalQueue a = new LocalQueue(QueueConfig.of("a"), Journal.NONE, ids, System::currentTimeMillis, null, null,
+                small, idempotent);
+        LocalQueue b = new LocalQueue(QueueConfig.of("b"), Journal.NONE, ids, System::currentTimeMillis, null, null,
+                small, idempotent);
+        byte[] big = new byte[700_000];
+        assertEquals(1, a.offer(new byte[][] {big}, 0));
+        assertEquals(0, b.offer(new byte[][] {big}, 0), "no room left in the budget");
+        ExecutorService producers = Executors.newCachedThreadPool();
+        try {
+            Future<Integer> put = producers.submit(() -> b.offer(new byte[][] {big}, 60_000));
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !put.isDone());
+            a.poll(1, 0);
+            assertEquals(1, put.get(5, TimeUnit.SECONDS), "the room queue a freed lets b's put in");
+
+            Future<Integer> waiting = producers.submit(() -> a.offer(new byte[][] {big}, 600_000));
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !waiting.isDone());
+            a.close();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS),
+                    "a producer waiting for room ends when its queue closes, not when its ten minutes are up");
+            assertInstanceOf(ServerShutdownException.class, e.getCause());
+        } finally {
+            producers.shutdownNow();
+        }
     }
 
     @Test
