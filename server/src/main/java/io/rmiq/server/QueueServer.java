@@ -18,16 +18,15 @@ import io.rmiq.api.internal.ItemFrames;
 import io.rmiq.transport.SpinningInput;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.journal.FileJournal;
-import io.rmiq.server.journal.ProducerWindow;
-import io.rmiq.server.journal.Journal;
 import io.rmiq.server.lock.Locks;
 import io.rmiq.server.metrics.Metrics;
 import io.rmiq.server.metrics.StatusHttp;
 import io.rmiq.server.python.PythonEndpoint;
 import io.rmiq.server.python.WarmUp;
-import io.rmiq.server.queue.IdempotentPuts;
-import io.rmiq.server.queue.LocalQueue;
-import io.rmiq.server.queue.MemoryBudget;
+import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.store.Store;
+import io.rmiq.server.store.embedded.EmbeddedStore;
+import io.rmiq.server.store.embedded.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
@@ -64,7 +63,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,14 +93,14 @@ public final class QueueServer implements AutoCloseable {
 
     private final Registry registry;
     private final AuthServerSocketFactory socketFactory;
-    private final Map<String, LocalQueue> queues = new TreeMap<>();
+    private final Store store;
+    private final Map<String, QueueStore> queues;
     private final Map<String, QueueService> services = new LinkedHashMap<>();
     private final List<Remote> exported = new ArrayList<>();
     private final Map<String, Remote> bindings = new TreeMap<>();
     private final PayloadCodec codec;
     private final Sessions sessions;
     private final long localSession;
-    private final Journal journal;
     private final MemoryBudget memory;
     private final Locks locks;
     private final LockService lockService;
@@ -144,47 +142,25 @@ public final class QueueServer implements AutoCloseable {
         // Up before the journal is replayed, so that /health can say "starting" (503) meanwhile.
         this.http = b.httpPort < 0 ? null : new StatusHttp(new InetSocketAddress(b.httpBind, b.httpPort), metrics,
                 () -> managerService == null ? List.of() : managerService.sessions());
-        AtomicLong ids = new AtomicLong(1);
-        FileJournal.Recovery recovery = null;
-        if (b.dataDir != null) {
-            try {
-                // The data directory first, on its own: made in one step it needs no look at its parent,
-                // which a Security Manager policy granting only the data directory would refuse.
-                io.rmiq.server.journal.PrivateFiles.directory(b.dataDir);
-                recovery = FileJournal.open(b.dataDir.resolve("journal"), b.fsync, b.segmentBytes);
-            } catch (IOException | RuntimeException e) {
-                if (http != null) {
-                    http.close();
-                }
-                throw e;
-            }
-            this.journal = recovery.journal();
-            ids.set(recovery.nextId());
-        } else {
-            this.journal = Journal.NONE;
-        }
         // A dead letter wraps a payload that may be at the payload limit, so it gets room beyond it.
         SerialLimits p = itemLimits;
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
                 new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
-        IdempotentPuts idempotent = recovery != null
-                ? new IdempotentPuts(recovery.producers(), true) : new IdempotentPuts(new ProducerWindow(), false);
-        for (QueueConfig config : b.queues.values()) {
-            LocalQueue dead = new LocalQueue(QueueConfig.deadLettersOf(config), journal, ids, clock, null, null, memory,
-                    idempotent);
-            LocalQueue queue = new LocalQueue(config, journal, ids, clock, dead, deadLetters::encode, memory, idempotent);
-            queues.put(queue.name(), queue);
-            queues.put(dead.name(), dead);
+        try {
+            this.store = EmbeddedStore.open(b.dataDir, b.fsync, b.segmentBytes, b.queues.values(), clock, memory,
+                    deadLetters::encode);
+        } catch (IOException | RuntimeException e) {
+            if (http != null) {
+                http.close();
+            }
+            throw e;
         }
-        if (recovery != null) {
-            restore(recovery);
-            recovery.journal().compactor(this::copyForward);
-        }
+        this.queues = store.queues();
         try {
             this.locks = new Locks(b.dataDir == null ? null : b.dataDir.resolve("fencing-tokens"), sessions::isLive,
                     sessions::waitMark);
         } catch (IOException e) {
-            journal.close();
+            store.close();
             if (http != null) {
                 http.close();
             }
@@ -215,7 +191,7 @@ public final class QueueServer implements AutoCloseable {
             this.port = socketFactory.localPort();
             Map<String, RemoteQueue> stubs = new TreeMap<>();
             ClassFilter callFilter = ClassFilter.serverCalls(callLimits);
-            for (LocalQueue queue : queues.values()) {
+            for (QueueStore queue : queues.values()) {
                 QueueService service = new QueueService(queue, allow, itemLimits, sessions);
                 RemoteQueue stub = (RemoteQueue) UnicastRemoteObject.exportObject(
                         service, port, clientFactory, socketFactory, callFilter);
@@ -226,7 +202,7 @@ public final class QueueServer implements AutoCloseable {
             RemoteLocks lockStub = (RemoteLocks) UnicastRemoteObject.exportObject(
                     lockService, port, clientFactory, socketFactory, callFilter);
             exported.add(lockService);
-            ManagerService manager = new ManagerService(Collections.unmodifiableMap(queues), stubs, sessions, clock,
+            ManagerService manager = new ManagerService(queues, stubs, sessions, clock,
                     this::requeueDead, lockStub, locks);
             managerService = manager;
             manager.advertisedAddress(hostPort(advertisedHost, port));
@@ -239,7 +215,7 @@ public final class QueueServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             unexportAll(reg);
-            journal.close();
+            store.close();
             if (http != null) {
                 http.close();
             }
@@ -252,15 +228,15 @@ public final class QueueServer implements AutoCloseable {
             try {
                 py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
                         : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
-                        Collections.unmodifiableMap(queues), b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
-                        itemLimits, socketFactory.peers(), name -> warmUpScratch(b, name));
+                        queues, b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
+                        itemLimits, socketFactory.peers(), store::scratch);
                 if (b.tls != null) {
                     log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
                             + "TLS; use it on a trusted network or through a tunnel");
                 }
             } catch (IOException | RuntimeException e) {
                 unexportAll(reg);
-                journal.close();
+                store.close();
                 if (http != null) {
                     http.close();
                 }
@@ -283,8 +259,7 @@ public final class QueueServer implements AutoCloseable {
         log.info("rmiq server on port {} ({}), advertising {} to clients; queues: {}", port,
                 bind == null ? "all interfaces" : "bound to " + bind.getHostAddress(), advertisedHost, describeQueues());
         log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20,
-                b.dataDir == null ? "in memory only (no data directory)"
-                        : "journal in " + b.dataDir.resolve("journal").toAbsolutePath() + ", fsync " + b.fsync.name().toLowerCase(java.util.Locale.ROOT));
+                store.describe());
         ConnectionLimits l = b.limits;
         log.info("connections: {}; at most {} open, {} per address in the handshake ({} ms timeout), back-off after "
                         + "{} wrong keys {}; items up to {} bytes, calls up to {} bytes",
@@ -294,88 +269,17 @@ public final class QueueServer implements AutoCloseable {
                 b.maxItemBytes, b.maxCallBytes);
     }
 
-    private void restore(FileJournal.Recovery recovery) {
-        int restored = 0;
-        Map<String, Integer> unserved = new TreeMap<>();
-        List<FileJournal.Recovered> orphans = new ArrayList<>();
-        for (FileJournal.Recovered task : recovery.tasks()) {
-            LocalQueue q = queues.get(task.queue());
-            if (q == null) {
-                // Its put stays live in the journal, so the task waits there until the queue is served again.
-                unserved.merge(task.queue(), 1, Integer::sum);
-                orphans.add(task);
-                continue;
-            }
-            q.restore(task.id(), task.attempt(), task.payload(), task.segment());
-            restored++;
-        }
-        if (restored > 0) {
-            log.info("restored {} unfinished task{} from the journal", restored, restored == 1 ? "" : "s");
-        }
-        recovery.journal().adopt(orphans);
-        unserved.forEach((queue, n) -> log.warn("the journal holds {} task{} of queue '{}', which this server does "
-                + "not serve; they stay in the journal until it does", n, n == 1 ? "" : "s", queue));
-    }
-
-    /** Copies every queue's live tasks out of an old journal segment. */
-    private int copyForward(int segment) throws IOException {
-        int n = 0;
-        for (LocalQueue q : queues.values()) {
-            n += q.copyForward(segment);
-        }
-        return n;
-    }
-
-    /** Returns ended sessions' leases and expired leases to their queues. */
-    /** Where the Python warm-up keeps its private queue's journal, inside the data directory. */
-    static final String WARMUP_DIR = "python-warmup";
-
-    /**
-     * A private queue built as the served ones are, for {@link WarmUp}: the same clock, memory budget
-     * and kind of journal (its own, in {@link #WARMUP_DIR}, deleted once the warm-up is over).
-     */
-    private WarmUp.Scratch warmUpScratch(Builder b, String name) throws IOException {
-        QueueConfig config = QueueConfig.of(name);
-        if (b.dataDir == null) {
-            return new WarmUp.Scratch(new LocalQueue(config, Journal.NONE, new AtomicLong(1), clock, null, null, memory,
-                    new IdempotentPuts(new ProducerWindow(), false)), () -> { });
-        }
-        java.nio.file.Path dir = b.dataDir.resolve(WARMUP_DIR);
-        deleteTree(dir); // left behind by a server killed during its warm-up
-        FileJournal.Recovery r = FileJournal.open(dir.resolve(name), b.fsync, b.segmentBytes);
-        LocalQueue queue = new LocalQueue(config, r.journal(), new AtomicLong(1), clock, null, null, memory,
-                new IdempotentPuts(r.producers(), true));
-        return new WarmUp.Scratch(queue, () -> {
-            try {
-                r.journal().close();
-            } finally {
-                deleteTree(dir);
-            }
-        });
-    }
-
-    private static void deleteTree(java.nio.file.Path dir) throws IOException {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir)) {
-            for (java.nio.file.Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        }
-    }
-
     private void reap() {
         long now = clock.getAsLong();
         for (Sessions.Session s : sessions.expire(now)) {
             log.info("session of {} ended; returning its leased tasks", s.description());
-            for (LocalQueue q : queues.values()) {
+            for (QueueStore q : queues.values()) {
                 reapQuietly(() -> q.releaseSession(s.id()));
             }
             reapQuietly(() -> locks.releaseSession(s.id()));
         }
         reapQuietly(locks::expire);
-        for (LocalQueue q : queues.values()) {
+        for (QueueStore q : queues.values()) {
             reapQuietly(() -> q.expireLeases(now));
         }
         if (!registryReadOnly) {
@@ -419,8 +323,8 @@ public final class QueueServer implements AutoCloseable {
     }
 
     /** Moves dead letters back onto their queue: put first, then remove, so a crash between only duplicates. */
-    private int requeueDead(LocalQueue queue, int max) {
-        LocalQueue dead = queue.deadLetters();
+    private int requeueDead(QueueStore queue, int max) {
+        QueueStore dead = queue.deadLetters();
         try {
             LeasedItem[] letters = dead.receive(Math.max(1, Math.min(max, 10_000)), 0, localSession);
             if (letters.length == 0) {
@@ -621,14 +525,14 @@ public final class QueueServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        queues.values().forEach(LocalQueue::close);
+        queues.values().forEach(QueueStore::close);
         locks.close();
         drain();
         unexportAll(registry);
         try {
-            journal.close();
+            store.close();
         } catch (IOException e) {
-            log.error("closing the journal failed: {}", e.toString());
+            log.error("closing the store failed: {}", e.toString(), e);
         }
         metrics.unregister();
         if (http != null) {
@@ -683,7 +587,7 @@ public final class QueueServer implements AutoCloseable {
 
     private String describeQueues() {
         List<String> parts = new ArrayList<>();
-        for (LocalQueue q : queues.values()) {
+        for (QueueStore q : queues.values()) {
             if (q.deadLetters() == null) {
                 continue;
             }

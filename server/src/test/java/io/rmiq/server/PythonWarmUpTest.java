@@ -23,13 +23,13 @@ class PythonWarmUpTest {
 
     @Test
     void warmUp_leavesNoTraceInTheQueuesOrTheDataDirectory_andClearsWhatAKilledOneLeft() throws Exception {
-        Path left = dataDir.resolve(QueueServer.WARMUP_DIR).resolve("warmup");
+        Path left = dataDir.resolve(io.rmiq.server.store.embedded.EmbeddedStore.SCRATCH_DIR).resolve("warmup");
         Files.createDirectories(left);
         Files.write(left.resolve("00000001.log"), new byte[] {1, 2, 3});
         try (QueueServer server = start()) {
             int pairs = server.pythonWarmUp().get(60, TimeUnit.SECONDS);
             assertTrue(pairs > 0, "pairs done: " + pairs);
-            assertFalse(Files.exists(dataDir.resolve(QueueServer.WARMUP_DIR)));
+            assertFalse(Files.exists(dataDir.resolve(io.rmiq.server.store.embedded.EmbeddedStore.SCRATCH_DIR)));
             for (QueueStats s : server.stats()) {
                 assertEquals(0, s.puts(), s.name());
             }

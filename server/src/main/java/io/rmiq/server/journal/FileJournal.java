@@ -81,7 +81,7 @@ public final class FileJournal implements Journal {
     public record Recovery(FileJournal journal, List<Recovered> tasks, long nextId, ProducerWindow producers) {
     }
 
-    /** Copies the live tasks of a segment forward (see {@link io.rmiq.server.queue.LocalQueue#copyForward}). */
+    /** Copies the live tasks of a segment forward (see {@link io.rmiq.server.store.embedded.LocalQueue#copyForward}). */
     @FunctionalInterface
     public interface Compactor {
         int copyForward(int segment) throws IOException;

@@ -8,7 +8,7 @@ import io.rmiq.serial.PickledCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.python.RequestReader.Request;
 import io.rmiq.server.python.RequestReader.Span;
-import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.store.QueueStore;
 import io.rmiq.server.admission.Handshakes;
 import io.rmiq.server.admission.PeerGuard;
 import io.rmiq.transport.SpinningInput;
@@ -54,7 +54,7 @@ public final class PythonEndpoint implements AutoCloseable {
     /** How long a request may take to arrive once its first byte has, beyond 10 ms per KB of it. */
     static final long REQUEST_MILLIS = 30_000;
 
-    private final Map<String, LocalQueue> queues;
+    private final Map<String, QueueStore> queues;
     private final byte[] authkey;
     private final long session;
     private final int handshakeMillis;
@@ -91,7 +91,7 @@ public final class PythonEndpoint implements AutoCloseable {
      * @param limits  the server's item limits; a request may be this plus 64 KiB
      * @param warmUpQueue makes the private queue of the start's warm-up (see {@link WarmUp})
      */
-    public PythonEndpoint(InetSocketAddress address, Map<String, LocalQueue> queues, byte[] authkey, long session,
+    public PythonEndpoint(InetSocketAddress address, Map<String, QueueStore> queues, byte[] authkey, long session,
             int handshakeMillis, SerialLimits limits, PeerGuard peers, WarmUp.Scratches warmUpQueue) throws IOException {
         this.limits = limits;
         this.peers = peers;
@@ -225,7 +225,7 @@ public final class PythonEndpoint implements AutoCloseable {
     }
 
     /** Serves {@link WarmUp}'s connection, already authenticated, against its own private queues. */
-    private void serveWarmUp(Socket s, Map<String, LocalQueue> privateQueues) throws IOException {
+    private void serveWarmUp(Socket s, Map<String, QueueStore> privateQueues) throws IOException {
         try (s) {
             s.setTcpNoDelay(true);
             new Connection(s, s.getRemoteSocketAddress(), input(s), output(s), privateQueues).run();
@@ -250,11 +250,11 @@ public final class PythonEndpoint implements AutoCloseable {
         private final SocketAddress peer;
         private final DataInputStream in;
         private final DataOutputStream out;
-        private final Map<String, LocalQueue> queues;
+        private final Map<String, QueueStore> queues;
         private boolean serving; // a proxy's connection: after accept_connection
 
         Connection(Socket socket, SocketAddress peer, DataInputStream in, DataOutputStream out,
-                Map<String, LocalQueue> queues) {
+                Map<String, QueueStore> queues) {
             this.queues = queues;
             this.socket = socket;
             this.peer = peer;
@@ -356,7 +356,7 @@ public final class PythonEndpoint implements AutoCloseable {
             String method = (String) call[1];
             Object[] args = (Object[]) call[2];
             Map<?, ?> kwds = (Map<?, ?>) call[3];
-            LocalQueue q = queues.get(ident);
+            QueueStore q = queues.get(ident);
             if (q == null) {
                 traceback("no queue '" + ident + "' on this rmiq server");
                 return;
@@ -393,7 +393,7 @@ public final class PythonEndpoint implements AutoCloseable {
             }
         }
 
-        private void put(LocalQueue q, Object[] args, Map<?, ?> kwds, Request request, boolean mayBlock)
+        private void put(QueueStore q, Object[] args, Map<?, ?> kwds, Request request, boolean mayBlock)
                 throws IOException, InterruptedException, ArgumentError {
             Object item;
             Span itemSpan = null;
@@ -455,7 +455,7 @@ public final class PythonEndpoint implements AutoCloseable {
             ret(null);
         }
 
-        private void get(LocalQueue q, Object[] args, Map<?, ?> kwds, boolean mayBlock)
+        private void get(QueueStore q, Object[] args, Map<?, ?> kwds, boolean mayBlock)
                 throws IOException, InterruptedException, ArgumentError {
             Object block = arg(args, kwds, 0, "block", Boolean.TRUE);
             double timeout = timeout(arg(args, kwds, 1, "timeout", null));

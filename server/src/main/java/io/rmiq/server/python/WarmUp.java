@@ -1,6 +1,7 @@
 package io.rmiq.server.python;
 
-import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.store.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -40,24 +41,16 @@ public final class WarmUp {
     /** At most this long, however slow the machine (48,000 pairs took 3.5 s on an idle 2-core one). */
     static final long MAX_MILLIS = 8_000;
 
-    /** The private queue, and what to delete once the warm-up is over. */
-    public record Scratch(LocalQueue queue, java.io.Closeable cleanup) implements java.io.Closeable {
-        @Override
-        public void close() throws IOException {
-            cleanup.close();
-        }
-    }
-
-    /** Makes a {@link Scratch} queue; one at a time. */
+    /** Makes a scratch queue ({@link Store#scratch}); one at a time. */
     @FunctionalInterface
     public interface Scratches {
-        Scratch open(String name) throws IOException;
+        Store.Scratch open(String name) throws IOException;
     }
 
     /** Serves one connection as the endpoint serves an authenticated one, against the given queues. */
     @FunctionalInterface
     interface Server {
-        void serve(Socket socket, Map<String, LocalQueue> queues) throws IOException;
+        void serve(Socket socket, Map<String, QueueStore> queues) throws IOException;
     }
 
     private WarmUp() {
@@ -111,7 +104,7 @@ public final class WarmUp {
 
     private static int round(Server server, Scratches scratches, String name, int pairs, long end) throws IOException {
         int done = 0;
-        try (Scratch scratch = scratches.open(name);
+        try (Store.Scratch scratch = scratches.open(name);
                 ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket client = new Socket()) {
             listener.setSoTimeout(2_000);

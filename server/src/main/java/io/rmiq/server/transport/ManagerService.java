@@ -7,7 +7,7 @@ import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RemoteQueueManager;
 import io.rmiq.api.SessionInfo;
 import io.rmiq.server.lock.Locks;
-import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.store.QueueStore;
 import io.rmiq.server.queue.Sessions;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +23,10 @@ public final class ManagerService implements RemoteQueueManager {
 
     /** What the manager needs of the server: its queues, and a way to move dead letters back. */
     public interface Requeuer {
-        int requeueDead(LocalQueue queue, int max);
+        int requeueDead(QueueStore queue, int max);
     }
 
-    private final Map<String, LocalQueue> queues;
+    private final Map<String, QueueStore> queues;
     private final Map<String, RemoteQueue> stubs;
     private final Sessions sessions;
     private final LongSupplier clock;
@@ -41,7 +41,7 @@ public final class ManagerService implements RemoteQueueManager {
      * @param locks  the exported lock service
      * @param lockState the locks themselves, whose waits {@link #cancelWaits} ends
      */
-    public ManagerService(Map<String, LocalQueue> queues, Map<String, RemoteQueue> stubs, Sessions sessions,
+    public ManagerService(Map<String, QueueStore> queues, Map<String, RemoteQueue> stubs, Sessions sessions,
             LongSupplier clock, Requeuer requeuer, RemoteLocks locks, Locks lockState) {
         this.lockState = lockState;
         this.queues = queues;
@@ -79,7 +79,7 @@ public final class ManagerService implements RemoteQueueManager {
     @Override
     public List<SessionInfo> sessions() {
         Map<Long, Map<String, Integer>> held = new java.util.HashMap<>();
-        for (LocalQueue q : queues.values()) {
+        for (QueueStore q : queues.values()) {
             q.leasesBySession().forEach((session, n) -> held.computeIfAbsent(session, k -> new java.util.LinkedHashMap<>())
                     .put(q.name(), n));
         }
@@ -96,7 +96,7 @@ public final class ManagerService implements RemoteQueueManager {
 
     @Override
     public int purge(String queue) {
-        LocalQueue q = queues.get(queue);
+        QueueStore q = queues.get(queue);
         if (q == null) {
             throw new NoSuchQueueException(queue, new ArrayList<>(queues.keySet()));
         }
@@ -123,7 +123,7 @@ public final class ManagerService implements RemoteQueueManager {
     @Override
     public List<QueueStats> stats() {
         List<QueueStats> out = new ArrayList<>();
-        for (LocalQueue q : queues.values()) {
+        for (QueueStore q : queues.values()) {
             out.add(q.stats());
         }
         return out;
@@ -167,7 +167,7 @@ public final class ManagerService implements RemoteQueueManager {
 
     /** Wakes every queue and lock wait, so that the cancelled ones end; the others wait on. */
     private void wakeWaiters() {
-        for (LocalQueue q : queues.values()) {
+        for (QueueStore q : queues.values()) {
             q.wakeWaiters();
         }
         lockState.wakeWaiters();
@@ -175,10 +175,10 @@ public final class ManagerService implements RemoteQueueManager {
 
     @Override
     public int requeueDead(String queue, int max) {
-        LocalQueue q = queues.get(queue);
+        QueueStore q = queues.get(queue);
         if (q == null || q.deadLetters() == null) {
             List<String> names = queues.values().stream().filter(l -> l.deadLetters() != null)
-                    .map(LocalQueue::name).toList();
+                    .map(QueueStore::name).toList();
             throw new NoSuchQueueException(queue, names);
         }
         return requeuer.requeueDead(q, max);

@@ -13,13 +13,13 @@ import io.rmiq.serial.CompactCodec;
 import io.rmiq.serial.PickledCodec;
 import io.rmiq.serial.SerialLimits;
 import io.rmiq.serial.StreamScanner;
-import io.rmiq.server.queue.LocalQueue;
+import io.rmiq.server.store.QueueStore;
 import io.rmiq.server.queue.Sessions;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * The exported face of one {@link LocalQueue}. Checks every item against the allow list before it
+ * The exported face of one {@link QueueStore}. Checks every item against the allow list before it
  * is stored, checks sessions, and caps each wait so no RMI thread blocks longer than a long-poll slice.
  *
  * <p>Also what the embedding JVM calls directly: its queue handles skip RMI but not the checks.
@@ -30,12 +30,12 @@ public final class QueueService implements RemoteQueue {
     static final long MAX_WAIT_MILLIS = 10_000;
     private static final int MAX_BATCH = 100_000;
 
-    private final LocalQueue queue;
+    private final QueueStore queue;
     private final AllowList allow;
     private final SerialLimits limits;
     private final Sessions sessions;
 
-    public QueueService(LocalQueue queue, AllowList allow, SerialLimits limits, Sessions sessions) {
+    public QueueService(QueueStore queue, AllowList allow, SerialLimits limits, Sessions sessions) {
         this.queue = queue;
         this.allow = allow;
         this.limits = limits;
@@ -47,7 +47,7 @@ public final class QueueService implements RemoteQueue {
         return queue.name();
     }
 
-    /** Stores the items, once per {@code (producer, sequence)}: see {@link io.rmiq.server.queue.IdempotentPuts}. */
+    /** Stores the items, once per {@code (producer, sequence)}: see {@link io.rmiq.server.store.embedded.IdempotentPuts}. */
     @Override
     public int offer(byte[] frame, long timeoutMillis, long producer, long sequence) {
         byte[][] items = admit(frame);

@@ -9,9 +9,11 @@ import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.server.admission.PeerGuard;
 import io.rmiq.server.journal.Journal;
 import io.rmiq.server.journal.ProducerWindow;
-import io.rmiq.server.queue.IdempotentPuts;
-import io.rmiq.server.queue.LocalQueue;
-import io.rmiq.server.queue.MemoryBudget;
+import io.rmiq.server.store.embedded.IdempotentPuts;
+import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.store.Store;
+import io.rmiq.server.store.embedded.LocalQueue;
+import io.rmiq.server.store.embedded.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,7 +52,17 @@ class WarmUpTest {
                 Map.of("tasks", tasks, WarmUp.QUEUE, served), new byte[32], 1, 5_000, SerialLimits.PAYLOAD,
                 new PeerGuard(ConnectionLimits.DEFAULTS), name -> {
                     scratches.add(name);
-                    return new WarmUp.Scratch(scratch, () -> cleanedUp.set(true));
+                    return new Store.Scratch() {
+                        @Override
+                        public QueueStore queue() {
+                            return scratch;
+                        }
+
+                        @Override
+                        public void close() {
+                            cleanedUp.set(true);
+                        }
+                    };
                 })) {
             int pairs = endpoint.warmUp().get(60, TimeUnit.SECONDS);
             assertTrue(pairs > 0, "pairs done: " + pairs);

@@ -1,4 +1,4 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.server.journal.JournalRecord;

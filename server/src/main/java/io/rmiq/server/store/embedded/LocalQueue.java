@@ -1,5 +1,8 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
+import io.rmiq.server.queue.Sessions;
+import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.api.DeadLetter;
 import io.rmiq.api.LeasedItem;
 import io.rmiq.api.QueueStats;
@@ -37,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * ever precede its put in the journal. Journal writes happen outside the lock, so producers to one
  * queue share fsyncs (group commit) instead of queueing behind each other's.
  */
-public final class LocalQueue {
+public final class LocalQueue implements QueueStore {
 
     private static final Logger log = LoggerFactory.getLogger(LocalQueue.class);
     private static final byte[][] NO_ITEMS = new byte[0][];
@@ -103,16 +106,6 @@ public final class LocalQueue {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Appends the leading items that fit, waiting up to {@code timeoutMillis} for room while any are
-     * left. Returns once the accepted items are in the journal.
-     *
-     * @return how many went in
-     */
-    public int offer(byte[][] batch, long timeoutMillis) throws InterruptedException, IOException {
-        return offer(batch, timeoutMillis, 0, 0);
     }
 
     /**
@@ -202,15 +195,6 @@ public final class LocalQueue {
     }
 
     /**
-     * Removes up to {@code max} items for good, waiting up to {@code timeoutMillis} for the first.
-     *
-     * @return the items in order, possibly none
-     */
-    public byte[][] poll(int max, long timeoutMillis) throws InterruptedException, IOException {
-        return poll(max, timeoutMillis, null);
-    }
-
-    /**
      * As {@link #poll(int, long)}; the wait also ends, with no items, when {@code waiter}'s waits are
      * cancelled ({@link Sessions#cancelWaits}, then {@link #wakeWaiters}).
      *
@@ -237,14 +221,6 @@ public final class LocalQueue {
             log.error("journal write for items taken from '{}' failed: {}", name(), e.toString());
         }
         return out;
-    }
-
-    /**
-     * Leases up to {@code max} items to {@code session}, waiting up to {@code timeoutMillis} for the
-     * first.
-     */
-    public LeasedItem[] receive(int max, long timeoutMillis, long session) throws InterruptedException {
-        return receive(max, timeoutMillis, session, null);
     }
 
     /** As {@link #receive(int, long, long)}; the wait also ends when {@code waiter}'s waits are cancelled. */

@@ -1,4 +1,4 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

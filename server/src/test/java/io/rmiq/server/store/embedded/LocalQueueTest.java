@@ -1,5 +1,6 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
+import io.rmiq.server.queue.QueueConfig;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
 /**
  * One task inside a queue. Mutable, guarded by its queue's lock; it is in exactly one of the queue's

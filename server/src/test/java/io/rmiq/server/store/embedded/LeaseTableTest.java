@@ -1,4 +1,4 @@
-package io.rmiq.server.queue;
+package io.rmiq.server.store.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
