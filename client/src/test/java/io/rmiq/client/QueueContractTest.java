@@ -32,8 +32,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The queue semantics, run against the in-process handles of an embedded server and against a
- * real client over 127.0.0.1: both must behave the same.
+ * The queue semantics, run against every front end (the in-process handles of an embedded server, a
+ * real client over 127.0.0.1) on every store (the embedded one in memory and with its journal): all
+ * must behave the same. A new store is done when a subclass per front end passes.
  */
 abstract class QueueContractTest {
 
@@ -46,10 +47,15 @@ abstract class QueueContractTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        server = QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
+        server = store(QueueServer.builder().port(0).bind("127.0.0.1").authkey(KEY)
                 .queue("tasks").queue("results").queue("small", 2)
                 .queue(new QueueConfig("short", Integer.MAX_VALUE, 300, 5))
-                .queue(new QueueConfig("flaky", Integer.MAX_VALUE, 30_000, 2)).start();
+                .queue(new QueueConfig("flaky", Integer.MAX_VALUE, 30_000, 2))).start();
+    }
+
+    /** Picks the store the contract runs against; the embedded store in memory unless overridden. */
+    QueueServer.Builder store(QueueServer.Builder builder) {
+        return builder;
     }
 
     @AfterEach

@@ -30,6 +30,7 @@ import io.rmiq.server.store.embedded.MemoryBudget;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
+import io.rmiq.server.admission.Admission;
 import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.server.transport.LockService;
 import io.rmiq.server.transport.ReadOnlyRegistry;
@@ -134,6 +135,7 @@ public final class QueueServer implements AutoCloseable {
         SerialLimits callLimits = SerialLimits.CALL.withMaxBytes(b.maxCallBytes,
                 (int) Math.min(frameBound, Math.min(b.maxCallBytes, Integer.MAX_VALUE - 16)));
         this.codec = new PayloadCodec(allow, itemLimits);
+        Admission admission = new Admission(allow, itemLimits);
         this.sessions = new Sessions(b.sessionTimeout.toMillis());
         this.localSession = sessions.openLocal();
 
@@ -192,7 +194,7 @@ public final class QueueServer implements AutoCloseable {
             Map<String, RemoteQueue> stubs = new TreeMap<>();
             ClassFilter callFilter = ClassFilter.serverCalls(callLimits);
             for (QueueStore queue : queues.values()) {
-                QueueService service = new QueueService(queue, allow, itemLimits, sessions);
+                QueueService service = new QueueService(queue, admission, sessions);
                 RemoteQueue stub = (RemoteQueue) UnicastRemoteObject.exportObject(
                         service, port, clientFactory, socketFactory, callFilter);
                 exported.add(service);
@@ -229,7 +231,7 @@ public final class QueueServer implements AutoCloseable {
                 py = new PythonEndpoint(pyBind == null ? new InetSocketAddress(b.pythonPort)
                         : new InetSocketAddress(InetAddress.getByName(pyBind), b.pythonPort),
                         queues, b.authkey, localSession, (int) b.handshakeTimeout.toMillis(),
-                        itemLimits, socketFactory.peers(), store::scratch);
+                        admission, socketFactory.peers(), store::scratch);
                 if (b.tls != null) {
                     log.warn("the python port is plaintext although the RMI port uses TLS: Python's protocol has no "
                             + "TLS; use it on a trusted network or through a tunnel");

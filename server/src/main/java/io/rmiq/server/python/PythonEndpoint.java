@@ -9,6 +9,7 @@ import io.rmiq.serial.SerialLimits;
 import io.rmiq.server.python.RequestReader.Request;
 import io.rmiq.server.python.RequestReader.Span;
 import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.admission.Admission;
 import io.rmiq.server.admission.Handshakes;
 import io.rmiq.server.admission.PeerGuard;
 import io.rmiq.transport.SpinningInput;
@@ -58,6 +59,7 @@ public final class PythonEndpoint implements AutoCloseable {
     private final byte[] authkey;
     private final long session;
     private final int handshakeMillis;
+    private final Admission admission;
     private final SerialLimits limits;
     /** The largest request: the largest item plus room for the call around it. */
     private final long maxFrame;
@@ -88,12 +90,13 @@ public final class PythonEndpoint implements AutoCloseable {
      * @param queues  the server's queues by name
      * @param session the server's own session, which leases items between taking them and handing
      *                them over, so an item whose reply cannot be sent goes back to its queue
-     * @param limits  the server's item limits; a request may be this plus 64 KiB
+     * @param admission the server's item check; a request may be its limit plus 64 KiB
      * @param warmUpQueue makes the private queue of the start's warm-up (see {@link WarmUp})
      */
     public PythonEndpoint(InetSocketAddress address, Map<String, QueueStore> queues, byte[] authkey, long session,
-            int handshakeMillis, SerialLimits limits, PeerGuard peers, WarmUp.Scratches warmUpQueue) throws IOException {
-        this.limits = limits;
+            int handshakeMillis, Admission admission, PeerGuard peers, WarmUp.Scratches warmUpQueue) throws IOException {
+        this.admission = admission;
+        this.limits = admission.limits();
         this.peers = peers;
         this.maxFrame = limits.maxBytes() + REQUEST_OVERHEAD;
         this.requestBytes = new Frames.Budget(Math.max(2 * maxFrame, Runtime.getRuntime().maxMemory() / 8));
@@ -435,9 +438,10 @@ public final class PythonEndpoint implements AutoCloseable {
                     stored = compact; // the value, exact, if both forms together would not fit
                 }
             }
-            if (stored.length > limits.maxBytes()) {
-                throw new ArgumentError("item of " + stored.length + " bytes exceeds rmiq's limit of "
-                        + limits.maxBytes());
+            try {
+                admission.checkSize(q.name(), 0, stored.length);
+            } catch (PayloadRejectedException e) {
+                throw new ArgumentError(e.getMessage());
             }
             byte[][] batch = {stored};
             boolean wait = mayBlock && !Boolean.FALSE.equals(block);

@@ -8,12 +8,8 @@ import io.rmiq.api.RemoteQueue;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerShutdownException;
 import io.rmiq.api.SessionExpiredException;
-import io.rmiq.serial.AllowList;
-import io.rmiq.serial.CompactCodec;
-import io.rmiq.serial.PickledCodec;
-import io.rmiq.serial.SerialLimits;
-import io.rmiq.serial.StreamScanner;
 import io.rmiq.server.store.QueueStore;
+import io.rmiq.server.admission.Admission;
 import io.rmiq.server.queue.Sessions;
 import java.io.IOException;
 import java.util.Arrays;
@@ -31,14 +27,12 @@ public final class QueueService implements RemoteQueue {
     private static final int MAX_BATCH = 100_000;
 
     private final QueueStore queue;
-    private final AllowList allow;
-    private final SerialLimits limits;
+    private final Admission admission;
     private final Sessions sessions;
 
-    public QueueService(QueueStore queue, AllowList allow, SerialLimits limits, Sessions sessions) {
+    public QueueService(QueueStore queue, Admission admission, Sessions sessions) {
         this.queue = queue;
-        this.allow = allow;
-        this.limits = limits;
+        this.admission = admission;
         this.sessions = sessions;
     }
 
@@ -64,30 +58,13 @@ public final class QueueService implements RemoteQueue {
         });
     }
 
-    /** The items of a frame, each checked against the size limit and the allow list. */
+    /** The items of a frame, each through admission. */
     private byte[][] admit(byte[] frame) {
         byte[][] items = ItemFrames.decode(frame, MAX_BATCH);
         if (items.length == 0) {
             throw new PayloadRejectedException("a batch holds 1 to " + MAX_BATCH + " items");
         }
-        for (int i = 0; i < items.length; i++) {
-            if (items[i].length > limits.maxBytes()) {
-                throw new PayloadRejectedException("queue '" + queue.name() + "' refused item " + i + ": "
-                        + items[i].length + " bytes, more than the server's --max-item-bytes of " + limits.maxBytes());
-            }
-            try {
-                if (CompactCodec.isCompact(items[i])) {
-                    CompactCodec.check(items[i], limits);
-                } else if (PickledCodec.isPickled(items[i])) {
-                    PickledCodec.check(items[i], limits);
-                } else {
-                    StreamScanner.check(items[i], allow, limits);
-                }
-            } catch (PayloadRejectedException e) {
-                throw new PayloadRejectedException("queue '" + queue.name() + "' refused item " + i + ": "
-                        + e.getMessage() + " (start the server with --allow PATTERN to allow more classes)");
-            }
-        }
+        admission.check(queue.name(), items);
         return items;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rmiq.serial.SerialLimits;
+import io.rmiq.server.admission.Admission;
 import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.server.admission.PeerGuard;
 import io.rmiq.server.journal.Journal;
@@ -49,7 +50,7 @@ class WarmUpTest {
         AtomicBoolean cleanedUp = new AtomicBoolean();
         List<String> scratches = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (PythonEndpoint endpoint = new PythonEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                Map.of("tasks", tasks, WarmUp.QUEUE, served), new byte[32], 1, 5_000, SerialLimits.PAYLOAD,
+                Map.of("tasks", tasks, WarmUp.QUEUE, served), new byte[32], 1, 5_000, new Admission(io.rmiq.serial.AllowList.defaults(), SerialLimits.PAYLOAD),
                 new PeerGuard(ConnectionLimits.DEFAULTS), name -> {
                     scratches.add(name);
                     return new Store.Scratch() {
