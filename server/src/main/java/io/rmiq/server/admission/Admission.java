@@ -5,7 +5,6 @@ import io.rmiq.serial.AllowList;
 import io.rmiq.serial.CompactCodec;
 import io.rmiq.serial.PickledCodec;
 import io.rmiq.serial.SerialLimits;
-import io.rmiq.serial.StreamScanner;
 
 /**
  * The one check every item passes before any store sees it, whichever front end brought it: the

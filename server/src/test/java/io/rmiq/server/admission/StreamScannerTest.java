@@ -1,4 +1,7 @@
-package io.rmiq.serial;
+package io.rmiq.server.admission;
+
+import io.rmiq.serial.AllowList;
+import io.rmiq.serial.SerialLimits;
 
 import static java.io.ObjectStreamConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -42,7 +45,7 @@ import org.junit.jupiter.api.Test;
 
 class StreamScannerTest {
 
-    private static final AllowList ALLOW = AllowList.defaults().with(List.of("io.rmiq.serial.**"));
+    private static final AllowList ALLOW = AllowList.defaults().with(List.of("io.rmiq.server.admission.**"));
     private static final AllowList ALLOW_PROXY = ALLOW.with(List.of("java.lang.reflect.Proxy"));
     private static final SerialLimits LIMITS = SerialLimits.PAYLOAD;
     /** Lets hand-crafted streams reach the parser's own checks rather than the configured limits. */
@@ -624,7 +627,7 @@ class StreamScannerTest {
     void check_rejectsOverlongHierarchyBuiltFromReferences() {
         Raw raw = new Raw().b(TC_ARRAY).desc("[Ljava.lang.String;", SC_SERIALIZABLE).b(TC_NULL).i(100);
         for (int i = 0; i < 100; i++) {
-            raw.desc("io.rmiq.serial.Level", SC_SERIALIZABLE);
+            raw.desc("io.rmiq.server.admission.Level", SC_SERIALIZABLE);
             if (i == 0) {
                 raw.b(TC_NULL);
             } else {

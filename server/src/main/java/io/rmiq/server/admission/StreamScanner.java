@@ -1,4 +1,7 @@
-package io.rmiq.serial;
+package io.rmiq.server.admission;
+
+import io.rmiq.serial.AllowList;
+import io.rmiq.serial.SerialLimits;
 
 import static java.io.ObjectStreamConstants.*;
 
@@ -13,7 +16,7 @@ import java.util.Objects;
  * parsing the wire format (Object Serialization Specification, chapter 6) without loading,
  * initializing or instantiating any class. Stateless; one private instance per call.
  */
-public final class StreamScanner {
+final class StreamScanner {
 
     /** Real serializable hierarchies are a handful of levels; this bounds the work per object. */
     private static final int MAX_HIERARCHY = 64;
@@ -73,7 +76,7 @@ public final class StreamScanner {
      *                                  if the stream is not acceptable
      * @throws NullPointerException     if an argument is null
      */
-    public static void check(byte[] stream, AllowList allow, SerialLimits limits) {
+    static void check(byte[] stream, AllowList allow, SerialLimits limits) {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(allow, "allow");
         Objects.requireNonNull(limits, "limits");
