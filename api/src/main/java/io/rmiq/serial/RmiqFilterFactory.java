@@ -28,11 +28,11 @@ public final class RmiqFilterFactory implements BinaryOperator<ObjectInputFilter
     /** Used by the JDK when named by {@code -Djdk.serialFilterFactory}; keeps the JDK's behaviour. */
     public RmiqFilterFactory() {
         this((current, requested) -> requested);
+        installed = true;
     }
 
     private RmiqFilterFactory(BinaryOperator<ObjectInputFilter> previous) {
         this.previous = previous;
-        installed = true;
     }
 
     /**
@@ -50,8 +50,11 @@ public final class RmiqFilterFactory implements BinaryOperator<ObjectInputFilter
                 return true;
             }
             ObjectInputFilter.Config.setSerialFilterFactory(new RmiqFilterFactory(current));
+            // Only now: a factory the JDK refused (a stream was already read) filters nothing.
+            installed = true;
             return true;
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | SecurityException e) {
+            // Too late (a stream was read), or a Security Manager without SerialPermission "serialFilter".
             return false;
         }
     }

@@ -126,6 +126,9 @@ public final class QueueServer implements AutoCloseable {
         // Read here, on the starting thread: under a Security Manager, RMI's connection threads,
         // where connections first use it, have no permission to read the setting.
         log.debug("reads watch up to {} µs before they block (-Drmiq.spinMicros)", SpinningInput.watchMicros());
+        // Before this JVM reads any stream (the in-process handles do): later, the JDK refuses the
+        // factory, and a client made in this JVM would read its server's answers unfiltered.
+        io.rmiq.serial.RmiqFilterFactory.install();
         AllowList allow = AllowList.defaults().with(b.allow);
         SerialLimits itemLimits = SerialLimits.PAYLOAD.withMaxBytes(b.maxItemBytes, (int) b.maxItemBytes);
         // Arrays are allocated before their bytes arrive, so the call filter bounds them too: a frame
