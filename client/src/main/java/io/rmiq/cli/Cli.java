@@ -7,7 +7,7 @@ import io.rmiq.api.QueueStats;
 import io.rmiq.api.RmiqException;
 import io.rmiq.api.SessionInfo;
 import io.rmiq.api.ServerUnavailableException;
-import io.rmiq.client.worker.Backoff;
+import io.rmiq.client.internal.Backoff;
 import io.rmiq.client.QueueClient;
 import io.rmiq.demo.TaskMaster;
 import io.rmiq.demo.TaskWorker;

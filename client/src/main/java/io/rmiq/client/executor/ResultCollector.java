@@ -6,7 +6,7 @@ import io.rmiq.api.RmiqException;
 import io.rmiq.api.ServerUnavailableException;
 import io.rmiq.api.task.Envelope;
 import io.rmiq.client.QueueClient;
-import io.rmiq.client.worker.Backoff;
+import io.rmiq.client.internal.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

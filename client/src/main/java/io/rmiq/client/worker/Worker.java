@@ -1,5 +1,6 @@
 package io.rmiq.client.worker;
 
+import io.rmiq.client.internal.Backoff;
 import io.rmiq.api.Delivery;
 import io.rmiq.api.DistributedQueue;
 import io.rmiq.api.NoSuchQueueException;

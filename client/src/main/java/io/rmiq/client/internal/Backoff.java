@@ -1,4 +1,4 @@
-package io.rmiq.client.worker;
+package io.rmiq.client.internal;
 
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
