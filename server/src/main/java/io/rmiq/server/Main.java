@@ -1,6 +1,7 @@
 package io.rmiq.server;
 
 import io.rmiq.server.journal.FileJournal;
+import io.rmiq.server.store.nats.NatsStore;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.admission.ConnectionLimits;
 import io.rmiq.transport.Authkeys;
@@ -52,6 +53,24 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory for the server's files (default: ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("rmiq-data");
+
+    @Option(names = "--store", paramLabel = "embedded|nats://HOST:PORT[,...]", description = "Where the queues live: 'embedded' keeps them in this server (memory plus the journal in --data-dir); nats://n1:4222,n2:4222,n3:4222 keeps them on a NATS JetStream cluster, which several rmiq servers may share (default: ${DEFAULT-VALUE}).")
+    String store = "embedded";
+
+    @Option(names = "--replicas", paramLabel = "N", description = "With a NATS store: copies of each queue's stream, 1 to 5 (default: 3 when the cluster has three or more servers, else 1).")
+    Integer replicas;
+
+    @Option(names = "--nats-creds", paramLabel = "FILE", description = "With a NATS store: the .creds file (user JWT and NKey seed) this server connects with.")
+    Path natsCreds;
+
+    @Option(names = "--nats-tls-truststore", paramLabel = "FILE", description = "With a NATS store: connect over TLS, trusting the CA certificates in this PKCS12 file (a tls:// URL alone trusts the JVM's default CAs).")
+    Path natsTlsTruststore;
+
+    @Option(names = "--nats-tls-keystore", paramLabel = "FILE", description = "With a NATS store: present the key and certificate in this PKCS12 file (for NATS servers that verify clients).")
+    Path natsTlsKeystore;
+
+    @Option(names = "--nats-tls-password-file", paramLabel = "FILE", description = "File whose first line is the password of --nats-tls-truststore and --nats-tls-keystore (default: $RMIQ_TLS_PASSWORD).")
+    Path natsTlsPasswordFile;
 
     @Option(names = "--queue", paramLabel = "NAME[:CAPACITY][,lease=SECONDS][,max-attempts=N]", description = "A queue to serve, optionally bounded, with its own lease time and attempts; repeatable. 'tasks' and 'results' are always served, unbounded unless given here. Each queue NAME also gets its dead-letter queue NAME.dead.")
     List<String> queues = new ArrayList<>();
@@ -213,6 +232,7 @@ public final class Main implements Callable<Integer> {
             } else if (tlsPasswordFile != null) {
                 throw new IllegalArgumentException("--tls-password-file needs --tls-keystore");
             }
+            natsStore(builder, log);
             builder.authkey(authkey(log));
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("server.jar: " + e.getMessage());
@@ -236,6 +256,32 @@ public final class Main implements Callable<Integer> {
             // runs until the shutdown hook closes the server
         }
         return 0;
+    }
+
+    private void natsStore(QueueServer.Builder builder, Logger log) throws IOException {
+        boolean nats = !store.strip().equalsIgnoreCase("embedded");
+        if (!nats) {
+            if (replicas != null || natsCreds != null || natsTlsTruststore != null || natsTlsKeystore != null
+                    || natsTlsPasswordFile != null) {
+                throw new IllegalArgumentException("--replicas and the --nats-* flags need --store nats://...");
+            }
+            return;
+        }
+        if (!store.strip().toLowerCase(java.util.Locale.ROOT).matches("(nats|tls)://.*")) {
+            throw new IllegalArgumentException("bad --store '" + store + "': use embedded or nats://HOST:PORT[,HOST:PORT...]");
+        }
+        if (natsCreds != null && !java.nio.file.Files.isReadable(natsCreds)) {
+            throw new IllegalArgumentException("--nats-creds " + natsCreds + " is not a readable file");
+        }
+        javax.net.ssl.SSLContext tls = null;
+        if (natsTlsTruststore != null || natsTlsKeystore != null) {
+            tls = NatsStore.tls(natsTlsTruststore, natsTlsKeystore, Tls.password(natsTlsPasswordFile));
+        } else if (natsTlsPasswordFile != null) {
+            throw new IllegalArgumentException("--nats-tls-password-file needs --nats-tls-truststore or --nats-tls-keystore");
+        }
+        builder.nats(new NatsStore.Settings(NatsStore.Settings.parseServers(store), natsCreds, tls,
+                replicas == null ? 0 : replicas));
+        log.info("store: NATS JetStream at {}", store.strip());
     }
 
     private static FileJournal.Fsync fsyncPolicy(String value) {
@@ -305,6 +351,7 @@ public final class Main implements Callable<Integer> {
             forThePolicy("rmiq.authkey.file", authkeyFile);
             forThePolicy("rmiq.tls.keystore", tlsKeystore);
             forThePolicy("rmiq.tls.password.file", tlsPasswordFile);
+            forThePolicy("rmiq.nats.creds", natsCreds);
             System.setSecurityManager(new SecurityManager());
             System.err.println("server.jar: Security Manager installed with the policy "
                     + System.getProperty("java.security.policy"));

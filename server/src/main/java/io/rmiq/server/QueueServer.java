@@ -27,6 +27,7 @@ import io.rmiq.server.store.QueueStore;
 import io.rmiq.server.store.Store;
 import io.rmiq.server.store.embedded.EmbeddedStore;
 import io.rmiq.server.store.embedded.MemoryBudget;
+import io.rmiq.server.store.nats.NatsStore;
 import io.rmiq.server.queue.QueueConfig;
 import io.rmiq.server.queue.Sessions;
 import io.rmiq.server.transport.AuthServerSocketFactory;
@@ -151,8 +152,10 @@ public final class QueueServer implements AutoCloseable {
         PayloadCodec deadLetters = new PayloadCodec(AllowList.defaults(),
                 new SerialLimits(p.maxDepth(), p.maxRefs(), p.maxArrayLength(), p.maxBytes() + (1 << 20)));
         try {
-            this.store = EmbeddedStore.open(b.dataDir, b.fsync, b.segmentBytes, b.queues.values(), clock, memory,
-                    deadLetters::encode);
+            this.store = b.nats != null
+                    ? NatsStore.open(b.nats, b.queues.values(), clock, deadLetters::encode, b.maxItemBytes)
+                    : EmbeddedStore.open(b.dataDir, b.fsync, b.segmentBytes, b.queues.values(), clock, memory,
+                            deadLetters::encode);
         } catch (IOException | RuntimeException e) {
             if (http != null) {
                 http.close();
@@ -262,8 +265,11 @@ public final class QueueServer implements AutoCloseable {
         }
         log.info("rmiq server on port {} ({}), advertising {} to clients; queues: {}", port,
                 bind == null ? "all interfaces" : "bound to " + bind.getHostAddress(), advertisedHost, describeQueues());
-        log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20,
-                store.describe());
+        if (b.nats == null) {
+            log.info("queues may hold up to {} MiB of heap; {}", memory.limit() >> 20, store.describe());
+        } else {
+            log.info("queues on {}", store.describe());
+        }
         ConnectionLimits l = b.limits;
         log.info("connections: {}; at most {} open, {} per address in the handshake ({} ms timeout), back-off after "
                         + "{} wrong keys {}; items up to {} bytes, calls up to {} bytes",
@@ -610,6 +616,7 @@ public final class QueueServer implements AutoCloseable {
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration sessionTimeout = Duration.ofSeconds(10);
         private Path dataDir;
+        private NatsStore.Settings nats;
         private FileJournal.Fsync fsync = FileJournal.Fsync.INTERVAL;
         private long segmentBytes = FileJournal.DEFAULT_SEGMENT_BYTES;
         private long maxMemory = Runtime.getRuntime().maxMemory() / 2;
@@ -721,6 +728,15 @@ public final class QueueServer implements AutoCloseable {
         /** Journals every change in {@code dir}/journal and restores from it at start. Default: memory only. */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
+            return this;
+        }
+
+        /**
+         * Keeps the queues on a NATS JetStream cluster instead of in this JVM (see {@link NatsStore}); several
+         * servers with the same settings serve the same queues. Default: the embedded store.
+         */
+        public Builder nats(NatsStore.Settings settings) {
+            this.nats = settings;
             return this;
         }
 

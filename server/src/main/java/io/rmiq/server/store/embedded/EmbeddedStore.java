@@ -143,9 +143,7 @@ public final class EmbeddedStore implements Store {
     public Scratch scratch(String name) throws IOException {
         QueueConfig config = QueueConfig.of(name);
         if (dataDir == null) {
-            LocalQueue q = new LocalQueue(config, Journal.NONE, new AtomicLong(1), clock, null, null, memory,
-                    new IdempotentPuts(new ProducerWindow(), false));
-            return scratch(q, () -> { });
+            return memoryScratch(name, clock, memory);
         }
         Path dir = dataDir.resolve(SCRATCH_DIR);
         deleteTree(dir); // left behind by a server killed during its warm-up
@@ -159,6 +157,13 @@ public final class EmbeddedStore implements Store {
                 deleteTree(dir);
             }
         });
+    }
+
+    /** A scratch queue in this JVM's heap only, for a store whose own scratch queues would outlive a crash. */
+    public static Scratch memoryScratch(String name, LongSupplier clock, MemoryBudget memory) {
+        LocalQueue q = new LocalQueue(QueueConfig.of(name), Journal.NONE, new AtomicLong(1), clock, null, null, memory,
+                new IdempotentPuts(new ProducerWindow(), false));
+        return scratch(q, () -> { });
     }
 
     private interface Cleanup {
